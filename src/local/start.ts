@@ -1,0 +1,53 @@
+/** `npm start`: brings the local system up, says what runs where, and stops it all on Ctrl-C. */
+import { startSystem } from "./system";
+
+function portFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const port = Number(raw);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`${name} must be a TCP port number, got "${raw}"`);
+  }
+  return port;
+}
+
+async function main(): Promise<void> {
+  const system = await startSystem({
+    emulatorPort: portFromEnv("EMULATOR_PORT", 4566),
+    apiPort: portFromEnv("PORT", 3000),
+  });
+  const { stack, emulator } = system;
+  const lines = [
+    "",
+    "Purchases service, local stage, is up:",
+    `  AWS emulator (moto)     ${emulator.endpoint}`,
+    `  purchases topic         ${stack.purchasesTopicArn}`,
+    `  purchases queue         ${stack.queueUrl}`,
+    `  dead-letter queue       ${stack.dlqUrl}`,
+    `  purchases table         ${stack.names.purchasesTable}`,
+    `  idempotency table       ${stack.names.idempotencyTable}`,
+    `  lake buckets            ${stack.names.bronzeBucket}, ${stack.names.silverBucket}, ${stack.names.goldBucket}`,
+    `  Glue database           ${stack.names.glueDatabase}`,
+    "",
+    `Use the AWS CLI or SDKs against it with AWS_ENDPOINT_URL=${emulator.endpoint}.`,
+    "Press Ctrl-C to stop everything.",
+    "",
+  ];
+  process.stdout.write(lines.join("\n"));
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`\n${signal}: stopping...\n`);
+    await system.stop();
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`npm start failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
