@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The lake's artefacts derived from datacontract.yaml: PySpark schemas (spark/schemas/contract.py) and
+# SodaCL checks per table (soda/generated/*.yml). Called by scripts/generate.sh; deterministic, so the
+# regenerate-and-diff check in the test command catches drift.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_datacontract
+cd "$ROOT"
+
+CONTRACT=datacontract.yaml
+DC="$TOOLS/bin/datacontract"
+HEADER="generated from datacontract.yaml by scripts/generate-lake.sh: do not edit, run npm run generate"
+# The tables the lake writes and gates; bronze (`purchases`) is raw JSON and not gated.
+TABLES=(silver_purchases gold_daily_product_sales gold_buyer_summary gold_installment_mix)
+
+mkdir -p spark/schemas soda/generated
+tmp="$(mktemp -d)"
+trap 'rm -rf "$tmp"' EXIT
+
+"$DC" export spark "$CONTRACT" --output "$tmp/spark.py" >/dev/null
+{
+  echo "# $HEADER"
+  echo '"""Spark schemas of every table in datacontract.yaml, one StructType per schema object."""'
+  echo
+  echo "from pyspark.sql.types import ("
+  for type in $(grep -oE '\b(StructField|[A-Z][A-Za-z]*Type)\b' "$tmp/spark.py" | sort -u); do
+    echo "    $type,"
+  done
+  echo ")"
+  echo
+  cat "$tmp/spark.py"
+  echo
+} > spark/schemas/contract.py
+
+# The sodacl export holds every table ("checks for <table>:" blocks); each gate reads its table's block.
+"$DC" export sodacl "$CONTRACT" --output "$tmp/all.yml" >/dev/null
+for table in "${TABLES[@]}"; do
+  {
+    echo "# $HEADER"
+    awk -v head="checks for $table:" '/^[^ -]/ { keep = ($0 == head) } keep' "$tmp/all.yml"
+  } > "soda/generated/$table.yml"
+  grep -q "^checks for $table:" "soda/generated/$table.yml" || { echo "no checks for $table" >&2; exit 1; }
+done

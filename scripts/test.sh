@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `npm test`: installs whatever is missing, then runs every check and test suite of the project.
+# Every stage runs even when an earlier one fails; the exit code and the last line say how it went.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+set +e
+cd "$ROOT"
+export PATH="$ROOT/node_modules/.bin:$PATH"
+export AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE=1 NODE_NO_WARNINGS=1
+
+passed=0; failed=0; failures=()
+stage() {
+  local name="$1"; shift
+  local started=$SECONDS
+  log "$name"
+  if "$@"; then
+    passed=$((passed + 1)); printf '    ok   %s (%ss)\n' "$name" $((SECONDS - started))
+  else
+    failed=$((failed + 1)); failures+=("$name"); printf '    FAIL %s (%ss)\n' "$name" $((SECONDS - started))
+    return 1
+  fi
+}
+
+install_all() {
+  ensure_node_modules && ensure_venv emulator && ensure_datacontract
+}
+drift_check() {
+  bash scripts/generate.sh >/dev/null || return 1
+  local drift; drift="$(git status --porcelain -- generated soda spark/schemas)"
+  if [ -n "$drift" ]; then
+    printf 'npm run generate changed files; commit the regenerated output:\n%s\n' "$drift"
+    git --no-pager diff --stat -- generated soda spark/schemas
+    return 1
+  fi
+}
+
+stage "install" install_all || exit 1
+stage "lint: biome" biome ci --error-on-warnings .
+stage "type-check: tsc over src, test, bench" tsc --noEmit -p .
+stage "lint: openapi.yaml (Redocly)" redocly lint openapi.yaml --config test/contracts/redocly.yaml --format=stylish
+stage "lint: datacontract.yaml (datacontract lint)" "$TOOLS/bin/datacontract" lint datacontract.yaml
+stage "generated code matches its sources" drift_check
+stage "jest: unit" jest --selectProjects unit
+stage "jest: integration (moto server)" jest --selectProjects integration --runInBand
+stage "jest: e2e (local system over HTTP)" jest --selectProjects e2e --runInBand
+for area in iac lake qa; do
+  [ -f "scripts/test-$area.sh" ] && stage "$area" bash "scripts/test-$area.sh"
+done
+
+echo
+if [ "$failed" -gt 0 ]; then printf 'failed stages: %s\n' "${failures[*]}"; fi
+echo "stages: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
