@@ -21,7 +21,7 @@ stage() {
 }
 
 install_all() {
-  ensure_node_modules && ensure_venv emulator && ensure_datacontract
+  ensure_node_modules && ensure_venv emulator && ensure_datacontract && ensure_chromium
 }
 drift_check() {
   bash scripts/generate.sh >/dev/null || return 1
@@ -42,6 +42,7 @@ stage "generated code matches its sources" drift_check
 stage "jest: unit" jest --selectProjects unit
 stage "jest: integration (moto server)" jest --selectProjects integration --runInBand
 stage "jest: e2e (local system over HTTP)" jest --selectProjects e2e --runInBand
+stage "jest: faults (nothing lost, nothing doubled)" jest --selectProjects faults --runInBand
 for area in iac lake qa; do
   [ -f "scripts/test-$area.sh" ] && stage "$area" bash "scripts/test-$area.sh"
 done

@@ -24,3 +24,6 @@ export interface PurchaseMessage {
 }
 
 export declare const validatePurchaseMessage: ValidateFunction<PurchaseMessage>;
+
+/** The version of datacontract.yaml these validators were generated from. */
+export declare const contractVersion: "1.0.0";

@@ -381,3 +381,5 @@ errors++;
 validate10.errors = vErrors;
 return errors === 0;
 }
+
+exports.contractVersion = "1.0.0";

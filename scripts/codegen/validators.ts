@@ -88,6 +88,7 @@ write("openapi/openapi.json", `${JSON.stringify({ "x-generated": HEADER, ...open
 
 // ---- datacontract.yaml --------------------------------------------------------------------------
 const contract = parse(readFileSync(join(ROOT, "datacontract.yaml"), "utf8")) as {
+  version: string;
   schema: { name: string; properties: { name: string; physicalType?: string }[] }[];
 };
 const messageSchema = JSON.parse(readFileSync(join(OUT, "contract", "purchases.schema.json"), "utf8")) as {
@@ -106,9 +107,10 @@ write("contract/purchases.schema.json", `${JSON.stringify(contractSchema, null, 
 
 const contractAjv = newAjv(Ajv, ["primaryKey", "unique", "classification", "tags", "pii"]);
 contractAjv.addSchema(contractSchema as AnySchemaObject, "contract/purchases");
+// The contract's version travels with every published message (the schema-version message attribute).
 write(
   "validators/contract.js",
-  `// ${HEADER}\n${standaloneCode(contractAjv, { validatePurchaseMessage: "contract/purchases" })}`,
+  `// ${HEADER}\n${standaloneCode(contractAjv, { validatePurchaseMessage: "contract/purchases" })}\nexports.contractVersion = ${JSON.stringify(contract.version)};\n`,
 );
 
 const tsType = (property: Json): string => {
@@ -123,7 +125,7 @@ const fields = Object.entries(messageSchema.properties).map(([name, property]) =
 });
 write(
   "validators/contract.d.ts",
-  `// ${HEADER}\nimport type { ValidateFunction } from "ajv";\n\n/** ${pascal("purchase message")}: the purchases object of datacontract.yaml. */\nexport interface PurchaseMessage {\n${fields.join("\n")}\n}\n\nexport declare const validatePurchaseMessage: ValidateFunction<PurchaseMessage>;\n`,
+  `// ${HEADER}\nimport type { ValidateFunction } from "ajv";\n\n/** ${pascal("purchase message")}: the purchases object of datacontract.yaml. */\nexport interface PurchaseMessage {\n${fields.join("\n")}\n}\n\nexport declare const validatePurchaseMessage: ValidateFunction<PurchaseMessage>;\n\n/** The version of datacontract.yaml these validators were generated from. */\nexport declare const contractVersion: ${JSON.stringify(contract.version)};\n`,
 );
 
 // ---- typed client -------------------------------------------------------------------------------

@@ -92,9 +92,12 @@ export function stackSettings(): StackSettings {
 
 const isAlreadyThere = (error: unknown) =>
   error instanceof Error &&
-  ["ResourceInUseException", "BucketAlreadyOwnedByYou", "BucketAlreadyExists", "AlreadyExistsException"].includes(
-    error.name,
-  );
+  [
+    "ResourceInUseException",
+    "BucketAlreadyOwnedByYou",
+    "BucketAlreadyExists",
+    "AlreadyExistsException",
+  ].includes(error.name);
 
 async function ignoreExisting(action: Promise<unknown>): Promise<void> {
   try {
@@ -137,7 +140,10 @@ export async function provisionStack(endpoint: string, stage = LOCAL_STAGE): Pro
       Attributes: {
         VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
         MessageRetentionPeriod: String(settings.queueRetentionSeconds),
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: settings.maxReceiveCount }),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqArn,
+          maxReceiveCount: settings.maxReceiveCount,
+        }),
       },
     }),
   );
@@ -238,6 +244,8 @@ export function handlerEnvironment(stack: LocalStack, endpoint: string): Record<
     PURCHASES_TABLE_NAME: stack.names.purchasesTable,
     IDEMPOTENCY_TABLE_NAME: stack.names.idempotencyTable,
     DLQ_URL: stack.dlqUrl,
+    SCHEMA_VERSION_ATTRIBUTE: stack.settings.schemaVersionAttribute,
+    IDEMPOTENCY_TTL_SECONDS: String(stack.settings.idempotencyTtlSeconds),
     POWERTOOLS_SERVICE_NAME: SERVICE,
     POWERTOOLS_METRICS_NAMESPACE: "Purchases",
   };

@@ -11,15 +11,34 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
+function curlExample(apiUrl: string): string {
+  const today = new Date().toISOString().slice(0, 10);
+  const body = JSON.stringify({
+    buyer_id: 1042,
+    product_id: 77,
+    number_of_installments: 3,
+    total_amount: 299.9,
+    purchase_date: today,
+  });
+  return [
+    `  curl -i -X POST ${apiUrl}/purchases \\`,
+    "    -H 'content-type: application/json' -H 'Idempotency-Key: demo-1' \\",
+    `    -d '${body}'`,
+    `  curl -i ${apiUrl}/purchases/<purchase_id from the answer>`,
+  ].join("\n");
+}
+
 async function main(): Promise<void> {
   const system = await startSystem({
     emulatorPort: portFromEnv("EMULATOR_PORT", 4566),
     apiPort: portFromEnv("PORT", 3000),
   });
-  const { stack, emulator } = system;
+  const { stack, emulator, apiUrl } = system;
   const lines = [
     "",
     "Purchases service, local stage, is up:",
+    `  API (the api function)  ${apiUrl}   reference ${apiUrl}/docs   data contract ${apiUrl}/contract`,
+    `  consumer function       polling ${stack.queueUrl} (batches of ${stack.settings.consumerBatchSize})`,
     `  AWS emulator (moto)     ${emulator.endpoint}`,
     `  purchases topic         ${stack.purchasesTopicArn}`,
     `  purchases queue         ${stack.queueUrl}`,
@@ -30,7 +49,10 @@ async function main(): Promise<void> {
     `  Glue database           ${stack.names.glueDatabase}`,
     "",
     `Use the AWS CLI or SDKs against it with AWS_ENDPOINT_URL=${emulator.endpoint}.`,
-    "Press Ctrl-C to stop everything.",
+    "Try it:",
+    curlExample(apiUrl),
+    "",
+    `Ready: ${apiUrl} (Ctrl-C stops everything)`,
     "",
   ];
   process.stdout.write(lines.join("\n"));

@@ -32,7 +32,9 @@ describe("the local stack", () => {
   });
 
   it("subscribes the queue to the topic with raw message delivery", async () => {
-    const subscriptions = await sns.send(new ListSubscriptionsByTopicCommand({ TopicArn: stack.purchasesTopicArn }));
+    const subscriptions = await sns.send(
+      new ListSubscriptionsByTopicCommand({ TopicArn: stack.purchasesTopicArn }),
+    );
     const toQueue = (subscriptions.Subscriptions ?? []).filter((s) => s.Endpoint === stack.queueArn);
     expect(toQueue).toHaveLength(1);
     const attributes = await sns.send(

@@ -59,17 +59,20 @@ describe("openapi.yaml and datacontract.yaml agree on the purchase", () => {
     expect(contractFields.get(name)?.required).toBe(true);
   });
 
-  it.each(Object.entries(apiFields))("request field %s has the contract's type and bounds", (name, schema) => {
-    const field = contractFields.get(name);
-    expect(field).toBeDefined();
-    expect(field?.logicalType).toBe(logicalTypeOf(schema));
-    const options = field?.logicalTypeOptions ?? {};
-    expect(options.minimum).toEqual(schema.minimum);
-    expect(options.maximum).toEqual(schema.maximum);
-    expect(options.exclusiveMinimum).toEqual(schema.exclusiveMinimum);
-    const scale = scaleOf(field?.physicalType);
-    expect(scale === undefined ? undefined : Number(scale)).toEqual(schema["x-decimal-places"]);
-  });
+  it.each(Object.entries(apiFields))(
+    "request field %s has the contract's type and bounds",
+    (name, schema) => {
+      const field = contractFields.get(name);
+      expect(field).toBeDefined();
+      expect(field?.logicalType).toBe(logicalTypeOf(schema));
+      const options = field?.logicalTypeOptions ?? {};
+      expect(options.minimum).toEqual(schema.minimum);
+      expect(options.maximum).toEqual(schema.maximum);
+      expect(options.exclusiveMinimum).toEqual(schema.exclusiveMinimum);
+      const scale = scaleOf(field?.physicalType);
+      expect(scale === undefined ? undefined : Number(scale)).toEqual(schema["x-decimal-places"]);
+    },
+  );
 
   it.each(Object.entries(purchaseExtras).filter(([name]) => name !== "status"))(
     "field %s that the API assigns is a required contract field of the same type",
@@ -83,15 +86,18 @@ describe("openapi.yaml and datacontract.yaml agree on the purchase", () => {
 
   it("every required contract field is sent by the client or assigned by the API", () => {
     const known = new Set([...Object.keys(apiFields), ...Object.keys(purchaseExtras)]);
-    const required = [...contractFields.values()].filter((field) => field.required).map((field) => field.name);
+    const required = [...contractFields.values()]
+      .filter((field) => field.required)
+      .map((field) => field.name);
     expect(required.filter((name) => !known.has(name))).toEqual([]);
   });
 
   it("money is a decimal with scale 2 in every schema object of the contract", () => {
-    const moneyFields = (contract.schema as { name: string; properties: ContractProperty[] }[]).flatMap((object) =>
-      object.properties
-        .filter((p) => /^(?!share_).*(amount|spent|ticket)$/.test(p.name))
-        .map((p) => [`${object.name}.${p.name}`, p.physicalType]),
+    const moneyFields = (contract.schema as { name: string; properties: ContractProperty[] }[]).flatMap(
+      (object) =>
+        object.properties
+          .filter((p) => /^(?!share_).*(amount|spent|ticket)$/.test(p.name))
+          .map((p) => [`${object.name}.${p.name}`, p.physicalType]),
     );
     expect(moneyFields.length).toBeGreaterThan(0);
     for (const [name, physicalType] of moneyFields) {

@@ -1,0 +1,226 @@
+/**
+ * Cold start: the API and consumer bundles built as serverless-esbuild builds them for deployment (the
+ * options of serverless.yml's custom.esbuild, minified), each against a bare bundle built in the same
+ * run that only constructs the SNS client (API) or the DynamoDB document client (consumer). Figures:
+ * bundle and zipped size, module-load time (a fresh node process per sample, samples interleaved, median)
+ * and, for context, the time to the first answer (load plus one invocation against the sink).
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deflateRawSync } from "node:zlib";
+import { type BuildOptions, build } from "esbuild";
+import { parseDocument } from "yaml";
+import { apiEvent, sqsEvent, sqsRecord, validPurchase } from "../test/support/events";
+import { sinkEnvironment } from "./lib/environment";
+import { median, ROOT, ratio, table } from "./lib/report";
+
+/** serverless-esbuild's own settings, which are not esbuild options. */
+const PLUGIN_ONLY = new Set([
+  "exclude",
+  "packager",
+  "packagerOptions",
+  "concurrency",
+  "zipConcurrency",
+  "watch",
+  "installExtraArgs",
+  "outputWorkFolder",
+  "outputBuildFolder",
+  "nativeZip",
+  "keepOutputDirectory",
+  "skipBuild",
+  "skipRebuild",
+  "config",
+  "disposeContext",
+  "packagePath",
+  "stripEntryResolveExtensions",
+]);
+
+export interface EsbuildConfig {
+  options: BuildOptions;
+  notes: string[];
+}
+
+/** esbuild options from serverless.yml's custom.esbuild, as serverless-esbuild passes them on. */
+export function deploymentOptions(): EsbuildConfig {
+  const document = parseDocument(readFileSync(join(ROOT, "serverless.yml"), "utf8"), { logLevel: "silent" });
+  const block = ((document.toJS() as { custom?: { esbuild?: Record<string, unknown> } }).custom?.esbuild ??
+    {}) as Record<string, unknown>;
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(block)) if (!PLUGIN_ONLY.has(key)) options[key] = value;
+  const notes: string[] = [];
+  const exclude = block.exclude as string[] | undefined;
+  // serverless-esbuild leaves aws-sdk (v2) out unless `exclude` says otherwise.
+  options.external = exclude ?? ["aws-sdk"];
+  if (options.minify !== true) {
+    notes.push(
+      `serverless.yml custom.esbuild has minify: ${String(options.minify)}; measured minified, as deployed bundles should be`,
+    );
+    options.minify = true;
+  }
+  options.platform ??= "node";
+  options.target ??= "node22";
+  return { options: options as BuildOptions, notes };
+}
+
+interface Bundle {
+  name: string;
+  entry: string;
+  baseline?: string;
+  event: unknown;
+}
+
+const BUNDLES: Bundle[] = [
+  { name: "api", entry: "src/api/handler.ts", baseline: "bare-sns", event: "api" },
+  { name: "bare-sns", entry: "bench/bare/sns-client.ts", event: "none" },
+  { name: "consumer", entry: "src/consumer/handler.ts", baseline: "bare-dynamodb", event: "consumer" },
+  { name: "bare-dynamodb", entry: "bench/bare/dynamodb-client.ts", event: "none" },
+];
+
+/** One sample: a fresh node process requires the bundle, then invokes its handler once. */
+const SAMPLE_SCRIPT = `
+const [bundle, eventFile] = process.argv.slice(2);
+const started = process.hrtime.bigint();
+const mod = require(bundle);
+const loaded = process.hrtime.bigint();
+const event = JSON.parse(require("fs").readFileSync(eventFile, "utf8"));
+const context = { getRemainingTimeInMillis: () => 10000, functionName: "bench", awsRequestId: "bench", invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:bench", memoryLimitInMB: "512", functionVersion: "$LATEST" };
+Promise.resolve(mod.handler(event, context)).then((result) => {
+  const answered = process.hrtime.bigint();
+  const status = result && result.statusCode;
+  process.stdout.write("\\nRESULT " + JSON.stringify({ load: Number(loaded - started) / 1e6, first: Number(answered - started) / 1e6, status }) + "\\n");
+}, (error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });
+`;
+
+function eventFor(kind: unknown): unknown {
+  if (kind === "api") {
+    return apiEvent({
+      method: "POST",
+      path: "/purchases",
+      headers: { "content-type": "application/json", "idempotency-key": "cold-start-1" },
+      body: JSON.stringify(validPurchase()),
+    });
+  }
+  if (kind === "consumer") {
+    return sqsEvent(
+      Array.from({ length: 25 }, (_, index) =>
+        sqsRecord(
+          JSON.stringify({
+            ...validPurchase(),
+            purchase_id: `8d0f3a4e-6c8b-4c36-9d5e-${String(index).padStart(12, "0")}`,
+            received_at: new Date().toISOString(),
+          }),
+        ),
+      ),
+    );
+  }
+  return {};
+}
+
+export async function coldStart(sinkEndpoint: string, samples: number): Promise<string> {
+  const work = mkdtempSync(join(tmpdir(), "purchases-cold-start-"));
+  try {
+    const deployment = deploymentOptions();
+    const variants: [string, BuildOptions][] = [
+      ["serverless.yml custom.esbuild", deployment.options],
+      // The SDK's and Powertools' ES module builds let esbuild drop what is never imported.
+      ["+ mainFields: [module, main]", { ...deployment.options, mainFields: ["module", "main"] }],
+    ];
+    writeFileSync(join(work, "sample.js"), SAMPLE_SCRIPT);
+    const env = { ...process.env, ...sinkEnvironment(sinkEndpoint), POWERTOOLS_LOG_LEVEL: "INFO" };
+    const out: string[] = [];
+    for (const note of deployment.notes) out.push(`note: ${note}`);
+    out.push(`esbuild options: ${JSON.stringify(deployment.options)}`);
+
+    for (const [variantName, options] of variants) {
+      const dir = join(work, variantName.replace(/\W+/g, "-"));
+      const files = new Map<string, { js: string; event: string }>();
+      for (const bundle of BUNDLES) {
+        const js = join(dir, `${bundle.name}.js`);
+        await build({
+          ...options,
+          entryPoints: [join(ROOT, bundle.entry)],
+          outfile: js,
+          bundle: true,
+          logLevel: "error",
+        });
+        const eventFile = join(dir, `${bundle.name}.event.json`);
+        writeFileSync(eventFile, JSON.stringify(eventFor(bundle.event)));
+        files.set(bundle.name, { js, event: eventFile });
+      }
+      const loads = new Map<string, number[]>();
+      const firsts = new Map<string, number[]>();
+      for (let sample = 0; sample < samples; sample += 1) {
+        for (const bundle of BUNDLES) {
+          const file = files.get(bundle.name);
+          if (!file) continue;
+          const output = execFileSync(process.execPath, [join(work, "sample.js"), file.js, file.event], {
+            env,
+            stdio: ["ignore", "pipe", "pipe"],
+            maxBuffer: 64 * 1024 * 1024,
+          }).toString();
+          const line = output.split("\n").find((text) => text.startsWith("RESULT "));
+          if (!line) throw new Error(`no result from ${bundle.name}`);
+          const result = JSON.parse(line.slice("RESULT ".length)) as {
+            load: number;
+            first: number;
+            status?: number;
+          };
+          if (bundle.event === "api" && result.status !== 202)
+            throw new Error(`api answered ${result.status}`);
+          loads.set(bundle.name, [...(loads.get(bundle.name) ?? []), result.load]);
+          firsts.set(bundle.name, [...(firsts.get(bundle.name) ?? []), result.first]);
+        }
+      }
+      const rows = BUNDLES.map((bundle) => {
+        const file = files.get(bundle.name);
+        const js = file ? readFileSync(file.js) : Buffer.alloc(0);
+        const size = js.length;
+        const zipped = deflateRawSync(js, { level: 9 }).length;
+        const map = file && options.sourcemap ? statSync(`${file.js}.map`).size : 0;
+        const load = median(loads.get(bundle.name) ?? []);
+        const first = median(firsts.get(bundle.name) ?? []);
+        const base = bundle.baseline;
+        const baseJs = base ? readFileSync(files.get(base)?.js ?? "") : undefined;
+        return [
+          bundle.name,
+          `${(size / 1024).toFixed(0)} KB`,
+          `${(zipped / 1024).toFixed(0)} KB`,
+          map ? `${(map / 1024).toFixed(0)} KB` : "-",
+          `${load.toFixed(1)} ms`,
+          `${first.toFixed(1)} ms`,
+          baseJs ? ratio(size, baseJs.length) : "",
+          base ? ratio(load, median(loads.get(base) ?? [])) : "",
+        ];
+      });
+      out.push("");
+      out.push(`${variantName}: ${samples} samples per bundle, median`);
+      out.push(
+        table(
+          [
+            "bundle",
+            "minified",
+            "zipped",
+            "source map",
+            "load",
+            "first answer",
+            "size vs bare",
+            "load vs bare",
+          ],
+          rows,
+        ),
+      );
+    }
+    out.push("");
+    out.push(
+      "goals: load <= 1.30x and size <= 2.00x of the bare bundle; 'first answer' = load + one invocation",
+    );
+    out.push(
+      "against the sink (api: a POST with an Idempotency-Key; consumer: a batch of 25; bare: one call)",
+    );
+    return out.join("\n");
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,54 @@
+/** Helper processes of the benchmarks: started with tsx, they report over IPC and are stopped by pid. */
+import { type ChildProcess, fork } from "node:child_process";
+import { join } from "node:path";
+import { ROOT } from "./report";
+
+const TSX = join(ROOT, "node_modules", "tsx", "dist", "cli.mjs");
+
+export interface Helper<T> {
+  child: ChildProcess;
+  ready: T;
+  stop(): Promise<void>;
+}
+
+/** Forks `script` (a .ts file) and waits for its first IPC message. */
+export async function startHelper<T>(
+  script: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<Helper<T>> {
+  const child = fork(TSX, [script, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    // The helper's stdout carries the functions' JSON logs: written, as in Lambda, and discarded.
+    stdio: ["ignore", "ignore", "inherit", "ipc"],
+  });
+  const ready = await new Promise<T>((resolve, reject) => {
+    child.once("message", (message) => resolve(message as T));
+    child.once("exit", (code) => reject(new Error(`${script} exited with code ${code}`)));
+  });
+  child.removeAllListeners("exit");
+  return {
+    child,
+    ready,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once("exit", () => resolve());
+        child.kill("SIGTERM");
+      }),
+  };
+}
+
+/** Sends `request` to a helper and waits for its answer. */
+export function ask<T>(child: ChildProcess, request: unknown): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const onExit = (code: number | null) => reject(new Error(`helper exited with code ${code}`));
+    child.once("exit", onExit);
+    child.once("message", (message) => {
+      child.off("exit", onExit);
+      resolve(message as T);
+    });
+    child.send(request as object);
+  });
+}

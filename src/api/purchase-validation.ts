@@ -1,0 +1,56 @@
+/**
+ * A purchase body is checked by the validator generated from openapi.yaml, then by the two rules a
+ * JSON Schema cannot state: the places of total_amount as the client wrote them, and the purchase_date
+ * tolerance (at most one day after today's UTC date).
+ */
+import { validatePurchaseRequest } from "../../generated/validators/api";
+import { toFieldErrors } from "../field-errors";
+import { AMOUNT_DECIMAL_PLACES, decimalPlaces } from "../purchases/money";
+import type { PurchaseRequest } from "../purchases/purchase";
+import { isTooFarInTheFuture, latestAcceptedPurchaseDate } from "../purchases/purchase-date";
+import type { FieldError } from "./http";
+import { numberLiteral } from "./request-body";
+
+export type ValidatedPurchase = { ok: true; request: PurchaseRequest } | { ok: false; errors: FieldError[] };
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value);
+
+function literalHasTooManyPlaces(text: string): boolean {
+  const literal = numberLiteral(text, "total_amount");
+  if (literal === undefined) return false;
+  try {
+    return decimalPlaces(literal) > AMOUNT_DECIMAL_PLACES;
+  } catch {
+    // Not a plain number literal (the member sits inside a string): the schema's checks apply.
+    return false;
+  }
+}
+
+export function validatePurchaseBody(value: unknown, text: string, now: Date): ValidatedPurchase {
+  const errors = validatePurchaseRequest(value)
+    ? []
+    : toFieldErrors(validatePurchaseRequest.errors, "body", "body");
+  const has = (field: string) => errors.some((error) => error.field === field);
+  if (isObject(value)) {
+    if (typeof value.total_amount === "number" && !has("total_amount") && literalHasTooManyPlaces(text)) {
+      errors.push({
+        field: "total_amount",
+        location: "body",
+        reason: `must have at most ${AMOUNT_DECIMAL_PLACES} decimal places`,
+      });
+    }
+    if (
+      typeof value.purchase_date === "string" &&
+      !has("purchase_date") &&
+      isTooFarInTheFuture(value.purchase_date, now)
+    ) {
+      errors.push({
+        field: "purchase_date",
+        location: "body",
+        reason: `must be no later than ${latestAcceptedPurchaseDate(now)} (one day after today's UTC date)`,
+      });
+    }
+  }
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, request: value as PurchaseRequest };
+}

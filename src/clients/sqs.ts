@@ -1,0 +1,7 @@
+/** The SQS client, created once per execution environment and reused by every invocation. */
+import { SQSClient } from "@aws-sdk/client-sqs";
+
+export const sqsClient = new SQSClient({
+  maxAttempts: 3,
+  requestHandler: { connectionTimeout: 1_000, requestTimeout: 2_000 },
+});

@@ -1,0 +1,59 @@
+/**
+ * The one place that reads the functions' environment. Each getter reads its variable when first asked
+ * and throws a ConfigurationError naming it when it is missing, so a misconfigured stage fails with a
+ * message that says what to set. The AWS SDK reads its own variables (AWS_REGION, AWS_ENDPOINT_URL for
+ * the local emulator) and Powertools reads the POWERTOOLS_* ones.
+ */
+import { ConfigurationError } from "./errors";
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (value === undefined || value.trim() === "") {
+    throw new ConfigurationError(name, `environment variable ${name} is not set`);
+  }
+  return value.trim();
+}
+
+function positiveInteger(name: string): number {
+  const raw = required(name);
+  const value = Number(raw);
+  if (!Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigurationError(
+      name,
+      `environment variable ${name} must be a positive integer, got "${raw}"`,
+    );
+  }
+  return value;
+}
+
+export const config = {
+  /** The SNS topic every accepted purchase is published to. */
+  get purchasesTopicArn(): string {
+    return required("PURCHASES_TOPIC_ARN");
+  },
+  /** The DynamoDB table of stored purchases (key purchase_id). */
+  get purchasesTableName(): string {
+    return required("PURCHASES_TABLE_NAME");
+  },
+  /** The DynamoDB table of the API's idempotency records (key id, TTL expiration). */
+  get idempotencyTableName(): string {
+    return required("IDEMPOTENCY_TABLE_NAME");
+  },
+  /** How long an Idempotency-Key is remembered (resources/stack.yml settings.idempotencyTtlSeconds). */
+  get idempotencyTtlSeconds(): number {
+    return positiveInteger("IDEMPOTENCY_TTL_SECONDS");
+  },
+  /** The message attribute that carries the contract version (resources/stack.yml settings.schemaVersionAttribute). */
+  get schemaVersionAttribute(): string {
+    return required("SCHEMA_VERSION_ATTRIBUTE");
+  },
+  /** The dead-letter queue contract-breaking messages are forwarded to. */
+  get dlqUrl(): string {
+    return required("DLQ_URL");
+  },
+};
+
+/** Reads the given settings now, so that a function missing one fails at start, naming the variable. */
+export function assertConfigured(...settings: (keyof typeof config)[]): void {
+  for (const setting of settings) void config[setting];
+}

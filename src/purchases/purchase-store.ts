@@ -1,0 +1,75 @@
+/**
+ * The purchases table: one item per purchase_id. The consumer writes each purchase once, with a put
+ * that only succeeds when no item has the id yet, so a redelivered message neither adds an item nor
+ * changes the stored one (its stored_at and ingest_hour stay those of the first write). The API reads
+ * with strongly consistent reads, so a purchase is visible as soon as the write returned.
+ */
+import { GetCommand, NumberValue, PutCommand } from "@aws-sdk/lib-dynamodb";
+import contractSchema from "../../generated/contract/purchases.schema.json";
+import { documentClient } from "../clients/dynamodb";
+import { config } from "../config";
+import { PurchaseStoreError } from "./errors";
+import { amountToDecimalString } from "./money";
+import type { PurchaseMessage } from "./purchase";
+
+/** A purchase as stored: the message's fields, when and in which UTC hour it was stored. */
+export interface StoredPurchase extends PurchaseMessage {
+  stored_at: string;
+  ingest_hour: string;
+}
+
+export type StoreOutcome = "stored" | "duplicate";
+
+/** The UTC hour of an instant as the lake's partition key, e.g. 2024-11-05T13. */
+export function ingestHour(at: Date): string {
+  return at.toISOString().slice(0, 13);
+}
+
+/** The message fields the table keeps: every property of the contract's purchase except those set on storage. */
+const MESSAGE_FIELDS = Object.keys(contractSchema.properties).filter(
+  (name) => name !== "stored_at" && name !== "ingest_hour",
+);
+
+/**
+ * The table item of a purchase stored at `storedAt`: the contract's fields (unknown ones are dropped),
+ * the amount as its exact decimal text, and when and in which UTC hour it was stored.
+ */
+export function toItem(message: PurchaseMessage, storedAt: Date): Record<string, unknown> {
+  const item: Record<string, unknown> = {};
+  for (const name of MESSAGE_FIELDS) item[name] = (message as unknown as Record<string, unknown>)[name];
+  item.total_amount = NumberValue.from(amountToDecimalString(message.total_amount));
+  item.stored_at = storedAt.toISOString();
+  item.ingest_hour = ingestHour(storedAt);
+  return item;
+}
+
+/** Stores a purchase unless one with its id is stored already; throws PurchaseStoreError when DynamoDB fails. */
+export async function storePurchase(message: PurchaseMessage, storedAt: Date): Promise<StoreOutcome> {
+  const command = new PutCommand({
+    TableName: config.purchasesTableName,
+    Item: toItem(message, storedAt),
+    ConditionExpression: "attribute_not_exists(purchase_id)",
+  });
+  try {
+    await documentClient.send(command);
+    return "stored";
+  } catch (error) {
+    if (error instanceof Error && error.name === "ConditionalCheckFailedException") return "duplicate";
+    throw new PurchaseStoreError(`storing purchase ${message.purchase_id} failed`, { cause: error });
+  }
+}
+
+/** The stored purchase with this id, or undefined while none is stored. */
+export async function readPurchase(purchaseId: string): Promise<StoredPurchase | undefined> {
+  const command = new GetCommand({
+    TableName: config.purchasesTableName,
+    Key: { purchase_id: purchaseId },
+    ConsistentRead: true,
+  });
+  try {
+    const output = await documentClient.send(command);
+    return output.Item as StoredPurchase | undefined;
+  } catch (error) {
+    throw new PurchaseStoreError(`reading purchase ${purchaseId} failed`, { cause: error });
+  }
+}
