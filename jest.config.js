@@ -1,4 +1,7 @@
-/** Jest runs the TypeScript tests by project: unit (no network), integration (the emulator), e2e (the local system). */
+/**
+ * Jest runs the TypeScript tests by project: unit (no network), integration (the emulator), e2e (the local
+ * system), faults (the local system under injected faults).
+ */
 const base = {
   preset: "ts-jest",
   testEnvironment: "node",
@@ -20,6 +23,13 @@ module.exports = {
       testMatch: ["<rootDir>/test/e2e/**/*.test.ts"],
       globalSetup: "<rootDir>/test/support/system-setup.ts",
       globalTeardown: "<rootDir>/test/support/system-teardown.ts",
+    },
+    {
+      ...base,
+      displayName: "faults",
+      testMatch: ["<rootDir>/test/faults/**/*.test.ts"],
+      // One run of the whole local system under faults: minutes, not seconds.
+      testTimeout: 300_000,
     },
   ],
 };

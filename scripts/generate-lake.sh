@@ -31,6 +31,24 @@ trap 'rm -rf "$tmp"' EXIT
   echo
 } > spark/schemas/contract.py
 
+# JSON Schemas of the record the consumer stores and of a silver row: the silver job quarantines a
+# bronze record that breaks either, with the rule it broke.
+{
+  echo "# $HEADER"
+  echo '"""JSON Schemas exported from datacontract.yaml: the bounds, patterns and required fields of each table."""'
+  echo
+  echo "import json"
+  for table in purchases silver_purchases; do
+    "$DC" export jsonschema "$CONTRACT" --schema-name "$table" --output "$tmp/$table.json" >/dev/null
+    echo
+    echo "$table = json.loads("
+    echo "    r\"\"\""
+    cat "$tmp/$table.json"
+    echo "\"\"\""
+    echo ")"
+  done
+} > spark/schemas/json_schemas.py
+
 # The sodacl export holds every table ("checks for <table>:" blocks); each gate reads its table's block.
 "$DC" export sodacl "$CONTRACT" --output "$tmp/all.yml" >/dev/null
 for table in "${TABLES[@]}"; do

@@ -1,0 +1,145 @@
+"""Where a layer's Spark job runs: EMR Serverless on AWS, Spark local mode on a developer's machine.
+
+Both run the same entry files (spark/silver_job.py, spark/gold_job.py) with the same arguments but
+for the roots; which one a DAG gets is decided by `LAKE_ENGINE` alone.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from airflow.providers.amazon.aws.hooks.s3 import S3Hook
+from airflow.providers.amazon.aws.operators.emr import EmrServerlessStartJobOperator
+from airflow.sdk import task
+from lake_jobs import layout
+
+from lake.config import LakeConfig
+
+JOBS = {"silver": "silver_job.py", "gold": "gold_job.py"}
+CHECKS = {
+    "silver": ["generated/silver_purchases.yml", "checks/silver_purchases.yml"],
+    "gold": [
+        "generated/gold_daily_product_sales.yml",
+        "generated/gold_buyer_summary.yml",
+        "generated/gold_installment_mix.yml",
+        "checks/gold.yml",
+    ],
+}
+# Spark local mode on a laptop or CI runner: two cores and few shuffle partitions, since an hour of
+# purchases is small and each extra partition is an extra task and file.
+LOCAL_SPARK_CONF = {
+    "spark.master": "local[2]",
+    "spark.sql.shuffle.partitions": "4",
+    "spark.ui.enabled": "false",
+    "spark.driver.memory": "2g",
+}
+
+
+def job_arguments(config: LakeConfig, layer: str, start: str, end: str, checks: list[str]) -> list[str]:
+    args = ["--start", start, "--end", end]
+    if layer == "silver":
+        args += ["--bronze-root", config.layer_root("bronze"), "--bronze-files", config.bronze_files]
+        args += ["--silver-root", config.layer_root("silver")]
+    else:
+        args += ["--silver-root", config.layer_root("silver"), "--gold-root", config.layer_root("gold")]
+    return [*args, "--checks", *checks]
+
+
+def spark_job(config: LakeConfig, layer: str):
+    """The task that runs `layer`'s job for the run's data interval."""
+    if config.is_local:
+        return _local_job(config, layer)
+    return _emr_job(config, layer)
+
+
+def _emr_job(config: LakeConfig, layer: str) -> EmrServerlessStartJobOperator:
+    emr = config.emr
+    checks = [f"{emr.jobs_uri}/soda/{c}" for c in CHECKS[layer]]
+    start, end = "{{ data_interval_start.isoformat() }}", "{{ data_interval_end.isoformat() }}"
+    submit = " ".join(
+        [
+            f"--conf spark.submit.pyFiles={emr.jobs_uri}/lake_jobs.zip",
+            # The job's Python is a packed virtualenv with Soda Core; the release's own has no Soda.
+            f"--conf spark.archives={emr.python_archive_uri}#environment",
+            "--conf spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON=./environment/bin/python",
+            "--conf spark.emr-serverless.driverEnv.PYSPARK_PYTHON=./environment/bin/python",
+            "--conf spark.executorEnv.PYSPARK_PYTHON=./environment/bin/python",
+        ]
+    )
+    return EmrServerlessStartJobOperator(
+        task_id="run_job",
+        application_id=emr.application_id,
+        execution_role_arn=emr.job_role_arn,
+        name=f"purchases-{layer}-{{{{ data_interval_start.strftime('%Y%m%dT%H') }}}}",
+        job_driver={
+            "sparkSubmit": {
+                "entryPoint": f"{emr.jobs_uri}/{JOBS[layer]}",
+                "entryPointArguments": job_arguments(config, layer, start, end, checks),
+                "sparkSubmitParameters": submit,
+            }
+        },
+        configuration_overrides={
+            "monitoringConfiguration": {"s3MonitoringConfiguration": {"logUri": emr.logs_uri}}
+        },
+        wait_for_completion=True,
+        aws_conn_id=config.aws_conn_id,
+    )
+
+
+def _local_job(config: LakeConfig, layer: str):
+    @task(task_id="run_job")
+    def run_job_locally(data_interval_start: datetime, data_interval_end: datetime) -> None:
+        """Spark local mode: spark-submit of the job file, as EMR would run it."""
+        if layer == "silver":
+            stage_bronze_locally(config, data_interval_start, data_interval_end)
+        checks = [str(config.local.soda_dir / c) for c in CHECKS[layer]]
+        args = job_arguments(
+            config, layer, data_interval_start.isoformat(), data_interval_end.isoformat(), checks
+        )
+        submit_locally(config, layer, args)
+
+    return run_job_locally()
+
+
+def submit_locally(config: LakeConfig, layer: str, args: list[str]) -> None:
+    spark_dir = config.local.spark_dir
+    spark_submit = Path(sys.executable).with_name("spark-submit")
+    conf = [item for key, value in LOCAL_SPARK_CONF.items() for item in ("--conf", f"{key}={value}")]
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(spark_dir), os.environ.get("PYTHONPATH", "")]),
+        "PYSPARK_PYTHON": sys.executable,
+        "PYSPARK_DRIVER_PYTHON": sys.executable,
+    }
+    command = [str(spark_submit), *conf, str(spark_dir / JOBS[layer]), *args]
+    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
+    if completed.returncode != 0:
+        sys.stderr.write(completed.stderr[-20000:])
+        raise RuntimeError(f"spark-submit {JOBS[layer]} exited with {completed.returncode}")
+
+
+def stage_bronze_locally(config: LakeConfig, start: datetime, end: datetime) -> int:
+    """Copy the interval's bronze objects from the emulator's bucket to the local bronze folder.
+
+    Spark local mode has no S3 connector here (PySpark does not bundle hadoop-aws), so the job reads
+    the same objects from disk; on EMR it reads them from the bucket.
+    """
+    s3 = S3Hook(aws_conn_id=config.aws_conn_id)
+    root = config.local.root / "bronze"
+    copied = 0
+    for hour in layout.hours_of(start, end):
+        prefix = layout.bronze_hour_prefix(hour)
+        target = root / prefix
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        for key in s3.list_keys(bucket_name=config.bronze_bucket, prefix=prefix) or []:
+            destination = root / key
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            destination.write_bytes(s3.get_key(key, config.bronze_bucket).get()["Body"].read())
+            copied += 1
+    return copied

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The lake's checks: ruff, then pytest over test/lake (unit tests on small DataFrames, DAG integrity,
+# and the whole lake against a moto server through dag.test(), with datacontract test on its output).
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_venv lake
+ensure_venv emulator
+ensure_datacontract
+cd "$ROOT"
+
+VENV="$TOOLS/venv-lake"
+log "ruff over dags/ spark/ test/lake/ bench/"
+"$VENV/bin/ruff" check dags spark test/lake bench
+"$VENV/bin/ruff" format --check dags spark test/lake bench
+
+log "pytest test/lake"
+PYTHONPATH="$ROOT/dags:$ROOT/spark" "$VENV/bin/pytest" test/lake -p no:cacheprovider \
+  -W ignore::DeprecationWarning -q "$@"

@@ -1,0 +1,33 @@
+/**
+ * The API function as a process of its own: `node --import tsx src/local/api-process.ts`, with the
+ * handler's environment (handlerEnvironment in stack.ts) and PORT. It serves the API as `npm start` does,
+ * prints `Ready: <url>` once it listens, and stops on SIGTERM or SIGINT. Apart from the consumer, its
+ * memory can be read on its own and it can be stopped without stopping the consumer.
+ */
+import { startApiServer } from "./api-server";
+import { localEnv } from "./local-env";
+
+/** The API function's timeout in serverless.yml (functions.api.timeout). */
+const API_TIMEOUT_MS = 10_000;
+
+async function main(): Promise<void> {
+  const port = localEnv.port;
+  // Loaded after the environment was checked: the handler reads its configuration when it is loaded.
+  const { handler } = await import("../api/handler");
+  const server = await startApiServer({ handler, port, timeoutMs: API_TIMEOUT_MS });
+  process.stdout.write(`Ready: ${server.url}\n`);
+
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    void server.stop().then(() => process.exit(0));
+  };
+  process.on("SIGTERM", stop);
+  process.on("SIGINT", stop);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`api process failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

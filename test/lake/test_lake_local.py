@@ -1,0 +1,268 @@
+"""The whole lake locally: moto server, the DAG through dag.test() (`npm run lake`), Spark local mode.
+
+One module-scoped emulator and lake; the tests run in order: a first run, a rerun of the same hour, a
+bad batch that fails the silver gate. The hour is the current one, so the contract's freshness SLA
+holds when `datacontract test` reads the outputs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import boto3
+import duckdb
+import pytest
+from lake.local_run import ACCOUNT_ID, stack_names
+
+REPO = Path(__file__).resolve().parents[2]
+DATACONTRACT = REPO / ".tools" / "bin" / "datacontract"
+NAMES = stack_names()
+REGION = "us-east-1"
+GOOD = 12
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def purchase(hour: datetime, i: int, **overrides) -> dict:
+    stored = hour + timedelta(seconds=i)
+    item = {
+        "purchase_id": str(uuid.UUID(int=i + 1, version=4)),
+        "buyer_id": Decimal(1 + i % 4),
+        "product_id": Decimal(100 + i % 3),
+        "number_of_installments": Decimal(1 + i % 6),
+        "total_amount": Decimal("19.99") + i,
+        "purchase_date": hour.date().isoformat(),
+        "received_at": _iso(stored - timedelta(milliseconds=250)),
+        "stored_at": _iso(stored),
+        "ingest_hour": hour.strftime("%Y-%m-%dT%H"),
+    }
+    item.update(overrides)
+    return item
+
+
+@pytest.fixture(scope="module")
+def lake(moto_endpoint, tmp_path_factory):
+    """The emulated stack (table, buckets, alerts topic with a queue on it) and a lake folder."""
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
+    kwargs = {"region_name": REGION, "endpoint_url": moto_endpoint}
+    dynamodb = boto3.resource("dynamodb", **kwargs)
+    table = dynamodb.create_table(
+        TableName=NAMES["purchasesTable"],
+        KeySchema=[{"AttributeName": "purchase_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "purchase_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    s3 = boto3.client("s3", **kwargs)
+    for bucket in ("bronzeBucket", "silverBucket", "goldBucket"):
+        s3.create_bucket(Bucket=NAMES[bucket])
+    sns, sqs = boto3.client("sns", **kwargs), boto3.client("sqs", **kwargs)
+    topic = sns.create_topic(Name=NAMES["alertsTopic"])["TopicArn"]
+    queue = sqs.create_queue(QueueName="lake-alerts-probe")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    sns.subscribe(
+        TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"}
+    )
+    root = tmp_path_factory.mktemp("lake")
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    return {
+        "endpoint": moto_endpoint,
+        "table": table,
+        "s3": s3,
+        "sqs": sqs,
+        "queue": queue,
+        "glue": boto3.client("glue", **kwargs),
+        "root": root,
+        "lake_root": root / ".local" / "lake",
+        "hour": hour,
+    }
+
+
+def run_lake(lake) -> tuple[int, list[dict], str]:
+    """`npm run lake -- --interval <hour>/<hour + 1h>` against the emulator; (exit code, runs, output)."""
+    summary = lake["root"] / "summary.json"
+    summary.unlink(missing_ok=True)
+    interval = f"{lake['hour'].isoformat()}/{(lake['hour'] + timedelta(hours=1)).isoformat()}"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lake.local_run",
+            "--interval",
+            interval,
+            "--lake-root",
+            str(lake["lake_root"]),
+            "--airflow-home",
+            str(lake["root"] / "airflow"),
+            "--json",
+            str(summary),
+        ],
+        env={
+            **os.environ,
+            "AWS_ENDPOINT_URL": lake["endpoint"],
+            "PYTHONPATH": f"{REPO / 'dags'}:{REPO / 'spark'}",
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+        cwd=REPO,
+    )
+    runs = json.loads(summary.read_text()) if summary.exists() else []
+    return completed.returncode, runs, completed.stdout + completed.stderr[-5000:]
+
+
+def silver_rows(lake) -> list[tuple]:
+    pattern = lake["lake_root"] / "silver" / "silver_purchases" / "**" / "*.parquet"
+    relation = duckdb.read_parquet(str(pattern), hive_partitioning=True)
+    return relation.select("purchase_id, total_amount, stored_at").order("purchase_id").fetchall()
+
+
+def test_a_run_moves_the_hour_through_bronze_silver_and_gold(lake):
+    table, hour = lake["table"], lake["hour"]
+    for i in range(GOOD):
+        table.put_item(Item=purchase(hour, i))
+    # A redelivered purchase: the table keeps one item, stored again a second later.
+    table.put_item(Item=purchase(hour, 0, stored_at=_iso(hour + timedelta(seconds=30))))
+    # A purchase that breaks the contract: a third decimal place in the amount.
+    table.put_item(Item=purchase(hour, 99, total_amount=Decimal("5.005")))
+    # Another hour's purchase: not this run's.
+    table.put_item(
+        Item=purchase(
+            hour - timedelta(hours=3), 50, ingest_hour=(hour - timedelta(hours=3)).strftime("%Y-%m-%dT%H")
+        )
+    )
+
+    code, runs, output = run_lake(lake)
+    assert code == 0, output
+    [run] = runs
+    silver, gold = run["layers"]["silver"], run["layers"]["gold"]
+    assert silver["counts"]["bronze_records"] == GOOD + 1
+    assert silver["counts"]["rows"] == GOOD
+    assert silver["counts"]["quarantined"] == 1
+    assert (silver["gate"], gold["gate"]) == ("passed", "passed")
+    assert silver["published"]
+    assert gold["published"]
+    assert "silver gate: passed" in output
+
+    key = hour.strftime("%Y-%m-%dT%H")
+    silver_dir = lake["lake_root"] / "silver" / "silver_purchases" / f"bronze_hour={key}"
+    assert sorted(p.name for p in silver_dir.iterdir()) == [f"purchase_year={hour.year}"]
+    rows = silver_rows(lake)
+    assert len(rows) == GOOD == len({r[0] for r in rows})
+    assert sum(r[1] for r in rows) == sum(Decimal("19.99") + i for i in range(GOOD))
+
+    [quarantined] = [
+        json.loads(line)
+        for f in (lake["lake_root"] / "silver" / "_quarantine" / "silver_purchases").rglob("*.json")
+        for line in f.read_text().splitlines()
+    ]
+    assert quarantined["reason"] == "total_amount: not a valid decimal(12,2)"
+    assert '"5.005"' in quarantined["record"]
+
+    gold_daily = lake["lake_root"] / "gold" / "gold_daily_product_sales" / "**" / "*.parquet"
+    gold_total = (
+        duckdb.read_parquet(str(gold_daily), hive_partitioning=True)
+        .aggregate("sum(total_amount), sum(purchases_count)")
+        .fetchall()[0]
+    )
+    assert gold_total == (sum(r[1] for r in rows), GOOD)
+
+    glue = lake["glue"]
+    database = NAMES["glueDatabase"]
+    tables = {t["Name"]: t for t in glue.get_tables(DatabaseName=database)["TableList"]}
+    assert set(tables) == {
+        "silver_purchases",
+        "gold_daily_product_sales",
+        "gold_buyer_summary",
+        "gold_installment_mix",
+    }
+    assert [k["Name"] for k in tables["silver_purchases"]["PartitionKeys"]] == [
+        "bronze_hour",
+        "purchase_year",
+        "purchase_month",
+    ]
+    partitions = glue.get_partitions(DatabaseName=database, TableName="silver_purchases")["Partitions"]
+    assert [p["Values"] for p in partitions] == [[key, str(hour.year), str(hour.month)]]
+    bronze = lake["s3"].list_objects_v2(Bucket=NAMES["bronzeBucket"])["Contents"]
+    assert {o["Key"].rsplit("/", 1)[0] for o in bronze} == {
+        f"purchases/year={hour:%Y}/month={hour:%m}/day={hour:%d}/hour={hour:%H}"
+    }
+    assert ACCOUNT_ID in NAMES["bronzeBucket"]
+
+
+def test_a_rerun_of_the_hour_replaces_it_and_never_duplicates(lake):
+    before = silver_rows(lake)
+    code, runs, output = run_lake(lake)
+    assert code == 0, output
+    assert runs[0]["layers"]["silver"]["counts"]["rows"] == GOOD
+    assert silver_rows(lake) == before
+    bronze = lake["s3"].list_objects_v2(Bucket=NAMES["bronzeBucket"])["Contents"]
+    assert len(bronze) == 1, "the rerun's export replaced the hour's bronze objects"
+
+
+@pytest.mark.parametrize(
+    "server_schema",
+    [
+        ("local-silver", "silver_purchases", "all"),
+        ("local-gold", "gold_daily_product_sales", "properties,quality"),
+        ("local-gold", "gold_buyer_summary", "properties,quality"),
+        ("local-gold", "gold_installment_mix", "properties,quality"),
+    ],
+)
+def test_datacontract_test_passes_on_the_local_outputs(lake, server_schema):
+    server, schema, checks = server_schema
+    # The contract's local servers read ./.local/lake relative to the working directory. Gold skips
+    # the SLA category: the freshness SLA is declared on silver_purchases.stored_at.
+    command = [
+        str(DATACONTRACT),
+        "test",
+        "--server",
+        server,
+        "--schema-name",
+        schema,
+        str(REPO / "datacontract.yaml"),
+    ]
+    if checks != "all":
+        command += ["--checks", checks]
+    completed = subprocess.run(
+        command, cwd=lake["root"], capture_output=True, text=True, timeout=300, check=False
+    )
+    assert completed.returncode == 0, completed.stdout[-6000:]
+    assert "invalid" not in completed.stdout
+    # Warnings only say that datacontract-cli does not compare Parquet types; the data checks ran.
+    assert completed.stdout.count("│ passed") >= 10, completed.stdout[-6000:]
+
+
+def test_a_bad_batch_fails_the_silver_gate_keeps_silver_and_alerts(lake):
+    before = silver_rows(lake)
+    hour = lake["hour"]
+    # Stored three days before the hour it claims: the consumer's clock or code is broken.
+    stale = hour - timedelta(days=3)
+    lake["table"].put_item(Item=purchase(hour, 70, stored_at=_iso(stale), received_at=_iso(stale)))
+
+    code, runs, output = run_lake(lake)
+    assert code == 1, output
+    silver = runs[0]["layers"]["silver"]
+    assert silver["gate"] == "failed"
+    assert not silver["published"]
+    assert silver["failed_checks"] == ["silver_purchases: stored_at falls in its ingest_hour"]
+    assert runs[0]["layers"]["gold"]["gate"] == "not run"
+    assert silver_rows(lake) == before
+
+    messages = lake["sqs"].receive_message(QueueUrl=lake["queue"], MaxNumberOfMessages=10, WaitTimeSeconds=2)
+    bodies = [m["Body"] for m in messages.get("Messages", [])]
+    assert any(
+        "purchases_lake.silver.gate failed" in b and hour.strftime("%Y-%m-%d %H:00") in b for b in bodies
+    ), bodies
