@@ -98,7 +98,7 @@ export const createPurchase: Operation = async ({ request, now, remainingTimeMs 
       return unavailable(request, "PublishFailed", problems.notPublished(), error);
     }
     if (error instanceof IdempotencyStoreError) {
-      return unavailable(request, "IdempotencyStoreFailed", problems.notPublished(), error);
+      return unavailable(request, "IdempotencyStoreFailed", problems.outcomeUnknown(), error);
     }
     throw error;
   }

@@ -130,6 +130,19 @@ export const problems = {
       "The purchase could not be published; nothing was accepted. Retry with the same Idempotency-Key.",
     );
   },
+  /**
+   * The idempotency record could not be read or written. That can happen after the publish succeeded,
+   * so the answer must not claim that nothing was accepted; a retry with the same key converges on the
+   * same purchase_id (derived from the key and body) and the consumer stores it once.
+   */
+  outcomeUnknown(): Problem {
+    return problem(
+      "service-unavailable",
+      "Service unavailable",
+      503,
+      "The purchase's outcome could not be recorded. Retry with the same Idempotency-Key: the retry answers with the one purchase, never a second.",
+    );
+  },
   storeUnavailable(): Problem {
     return problem(
       "service-unavailable",

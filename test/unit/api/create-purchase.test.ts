@@ -4,7 +4,7 @@
  * in-memory table that honours its conditional writes.
  */
 import "../../support/unit-env";
-import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { validateProblem, validatePurchase } from "../../../generated/validators/api";
@@ -207,6 +207,33 @@ describe("Idempotency-Key", () => {
     expect(result.statusCode).toBe(503);
     expect(result.headers?.["retry-after"]).toBe("5");
     expect(published()).toHaveLength(0);
+  });
+
+  it("after a publish whose outcome could not be recorded, answers 503 without claiming nothing was accepted, and the retry converges", async () => {
+    // SNS took the message, then completing the idempotency record failed.
+    dynamodb
+      .on(UpdateItemCommand)
+      .rejectsOnce(
+        Object.assign(new Error("Rate exceeded"), { name: "ProvisionedThroughputExceededException" }),
+      );
+    const failed = await post(validPurchase(), { "idempotency-key": "order-49" });
+    expect(failed.statusCode).toBe(503);
+    const problem = JSON.parse(failed.body ?? "{}");
+    expect(validateProblem(problem)).toBe(true);
+    expect(problem.detail).not.toMatch(/nothing was accepted/);
+    expect(problem.detail).toMatch(/same Idempotency-Key/);
+
+    // Until the first invocation's time is up, the key reads as in progress: the client is told to wait.
+    const early = await post(validPurchase(), { "idempotency-key": "order-49" });
+    expect(early.statusCode).toBe(409);
+    expect(early.headers?.["retry-after"]).toBeDefined();
+
+    const later = Date.now() + 60_000;
+    jest.spyOn(Date, "now").mockReturnValue(later);
+    const retried = await post(validPurchase(), { "idempotency-key": "order-49" });
+    expect(retried.statusCode).toBe(202);
+    const ids = new Set(published().map((message) => message.purchase_id));
+    expect(ids).toEqual(new Set([JSON.parse(retried.body ?? "{}").purchase_id]));
   });
 
   it("stores the record under the configured TTL, keyed by `id`", async () => {
