@@ -3,10 +3,11 @@
  * the API handler or, as the baseline, a handler that makes the same AWS calls directly and answers 202.
  */
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SNSClient } from "@aws-sdk/client-sns";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from "aws-lambda";
 import { type ApiHandler, startApiServer } from "../src/local/api-server";
+import { rawKeyedPost } from "./lib/raw-calls";
 
 const clientSettings = {
   maxAttempts: 3,
@@ -17,39 +18,17 @@ function rawHandler(): ApiHandler {
   const sns = new SNSClient(clientSettings);
   const dynamodb = new DynamoDBClient(clientSettings);
   const env = process.env;
+  const clients = {
+    sns,
+    dynamodb,
+    topicArn: env.PURCHASES_TOPIC_ARN,
+    idempotencyTable: env.IDEMPOTENCY_TABLE_NAME,
+  };
   return async (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyStructuredResultV2> => {
-    const id = `createPurchase#${event.headers["idempotency-key"] ?? randomUUID()}`;
-    const now = Math.floor(Date.now() / 1000);
-    await dynamodb.send(
-      new PutItemCommand({
-        TableName: env.IDEMPOTENCY_TABLE_NAME,
-        Item: { id: { S: id }, expiration: { N: String(now + 86400) }, status: { S: "INPROGRESS" } },
-        ConditionExpression: "attribute_not_exists(#id) OR #expiry < :now",
-        ExpressionAttributeNames: { "#id": "id", "#expiry": "expiration" },
-        ExpressionAttributeValues: { ":now": { N: String(now) } },
-      }),
-    );
-    const purchase = {
-      ...JSON.parse(event.body ?? "{}"),
-      purchase_id: randomUUID(),
-      received_at: new Date().toISOString(),
-    };
-    const message = JSON.stringify(purchase);
-    await sns.send(
-      new PublishCommand({
-        TopicArn: env.PURCHASES_TOPIC_ARN,
-        Message: message,
-        MessageAttributes: { schema_version: { DataType: "String", StringValue: "1.0.0" } },
-      }),
-    );
-    await dynamodb.send(
-      new UpdateItemCommand({
-        TableName: env.IDEMPOTENCY_TABLE_NAME,
-        Key: { id: { S: id } },
-        UpdateExpression: "SET #status = :status, #data = :data",
-        ExpressionAttributeNames: { "#status": "status", "#data": "data" },
-        ExpressionAttributeValues: { ":status": { S: "COMPLETED" }, ":data": { S: message } },
-      }),
+    const message = await rawKeyedPost(
+      clients,
+      JSON.parse(event.body ?? "{}"),
+      event.headers["idempotency-key"] ?? randomUUID(),
     );
     return { statusCode: 202, headers: { "content-type": "application/json" }, body: message };
   };

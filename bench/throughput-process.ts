@@ -4,12 +4,13 @@
  * Lambda (the parent discards it), so their logging and metrics are part of what is measured.
  */
 import { randomUUID } from "node:crypto";
-import { DynamoDBClient, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
-import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
+import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
+import { SNSClient } from "@aws-sdk/client-sns";
 import { BatchWriteCommand, DynamoDBDocumentClient, NumberValue, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { handler as apiHandler } from "../src/api/handler";
 import { handler as consumerHandler } from "../src/consumer/handler";
 import { apiEvent, lambdaContext, sqsEvent, sqsRecord, validPurchase } from "../test/support/events";
+import { rawPublish as publishRaw, rawKeyedPost } from "./lib/raw-calls";
 
 export type Work =
   | "api-keyed"
@@ -74,44 +75,20 @@ async function post(key: string | undefined): Promise<void> {
   if (result.statusCode !== 202) throw new Error(`the API answered ${result.statusCode}: ${result.body}`);
 }
 
+const rawClients = {
+  sns,
+  dynamodb,
+  topicArn: env.PURCHASES_TOPIC_ARN,
+  idempotencyTable: env.IDEMPOTENCY_TABLE_NAME,
+};
+
 /** The AWS calls of a keyed POST, made directly: record in progress, publish, complete. */
 async function rawKeyed(): Promise<void> {
-  const id = `createPurchase#${randomUUID()}`;
-  const now = Math.floor(Date.now() / 1000);
-  await dynamodb.send(
-    new PutItemCommand({
-      TableName: env.IDEMPOTENCY_TABLE_NAME,
-      Item: { id: { S: id }, expiration: { N: String(now + 86400) }, status: { S: "INPROGRESS" } },
-      ConditionExpression: "attribute_not_exists(#id) OR #expiry < :now",
-      ExpressionAttributeNames: { "#id": "id", "#expiry": "expiration" },
-      ExpressionAttributeValues: { ":now": { N: String(now) } },
-    }),
-  );
-  const message = JSON.stringify({
-    ...validPurchase(),
-    purchase_id: randomUUID(),
-    received_at: new Date().toISOString(),
-  });
-  await rawPublish(message);
-  await dynamodb.send(
-    new UpdateItemCommand({
-      TableName: env.IDEMPOTENCY_TABLE_NAME,
-      Key: { id: { S: id } },
-      UpdateExpression: "SET #status = :status, #data = :data",
-      ExpressionAttributeNames: { "#status": "status", "#data": "data" },
-      ExpressionAttributeValues: { ":status": { S: "COMPLETED" }, ":data": { S: message } },
-    }),
-  );
+  await rawKeyedPost(rawClients, validPurchase());
 }
 
 async function rawPublish(message = body): Promise<void> {
-  await sns.send(
-    new PublishCommand({
-      TopicArn: env.PURCHASES_TOPIC_ARN,
-      Message: message,
-      MessageAttributes: { schema_version: { DataType: "String", StringValue: "1.0.0" } },
-    }),
-  );
+  await publishRaw(rawClients, message);
 }
 
 function item(index: number): Record<string, unknown> {

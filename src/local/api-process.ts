@@ -6,15 +6,13 @@
  */
 import { startApiServer } from "./api-server";
 import { localEnv } from "./local-env";
-
-/** The API function's timeout in serverless.yml (functions.api.timeout). */
-const API_TIMEOUT_MS = 10_000;
+import { stackSettings } from "./stack";
 
 async function main(): Promise<void> {
   const port = localEnv.port;
   // Loaded after the environment was checked: the handler reads its configuration when it is loaded.
   const { handler } = await import("../api/handler");
-  const server = await startApiServer({ handler, port, timeoutMs: API_TIMEOUT_MS });
+  const server = await startApiServer({ handler, port, timeoutMs: stackSettings().apiTimeoutSeconds * 1000 });
   process.stdout.write(`Ready: ${server.url}\n`);
 
   let stopping = false;

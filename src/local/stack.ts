@@ -40,6 +40,7 @@ export type StackNames = Record<
 >;
 
 export interface StackSettings {
+  apiTimeoutSeconds: number;
   consumerTimeoutSeconds: number;
   visibilityTimeoutSeconds: number;
   maxReceiveCount: number;

@@ -30,9 +30,6 @@ export interface RunningSystem {
   stop(): Promise<void>;
 }
 
-/** The API function's timeout in serverless.yml. */
-const API_TIMEOUT_MS = 10_000;
-
 export async function startSystem(options: SystemOptions): Promise<RunningSystem> {
   const emulator = await startEmulator(options.emulatorPort);
   const started: { api?: ApiServer; poller?: QueuePoller; sqs?: SQSClient } = {};
@@ -56,7 +53,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     started.api = await startApiServer({
       handler: apiHandler,
       port: options.apiPort,
-      timeoutMs: API_TIMEOUT_MS,
+      timeoutMs: stack.settings.apiTimeoutSeconds * 1000,
     });
     started.sqs = new SQSClient({
       endpoint: emulator.endpoint,
