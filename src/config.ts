@@ -4,27 +4,9 @@
  * message that says what to set. The AWS SDK reads its own variables (AWS_REGION, AWS_ENDPOINT_URL for
  * the local emulator) and Powertools reads the POWERTOOLS_* ones.
  */
-import { ConfigurationError } from "./errors";
+import { integerEnv, requiredEnv as required } from "./env";
 
-function required(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value.trim() === "") {
-    throw new ConfigurationError(name, `environment variable ${name} is not set`);
-  }
-  return value.trim();
-}
-
-function positiveInteger(name: string): number {
-  const raw = required(name);
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw new ConfigurationError(
-      name,
-      `environment variable ${name} must be a positive integer, got "${raw}"`,
-    );
-  }
-  return value;
-}
+const positiveInteger = (name: string) => integerEnv(name, undefined, 1, Number.MAX_SAFE_INTEGER);
 
 export const config = {
   /** The SNS topic every accepted purchase is published to. */

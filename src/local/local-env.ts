@@ -4,28 +4,7 @@
  * hold locally: the port to serve on, the queue the event source polls, how soon a failed record returns.
  * A missing or malformed variable fails at start with a message that names it.
  */
-import { ConfigurationError } from "../errors";
-
-function required(name: string): string {
-  const value = process.env[name];
-  if (value === undefined || value.trim() === "") {
-    throw new ConfigurationError(name, `environment variable ${name} is not set`);
-  }
-  return value.trim();
-}
-
-function integerIn(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw.trim() === "") return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value < min || value > max) {
-    throw new ConfigurationError(
-      name,
-      `environment variable ${name} must be an integer from ${min} to ${max}, got "${raw}"`,
-    );
-  }
-  return value;
-}
+import { integerEnv as integerIn, requiredEnv as required } from "../env";
 
 export const localEnv = {
   /** The API's TCP port on 127.0.0.1; 0 (the default) lets the kernel pick a free one. */

@@ -1,15 +1,6 @@
 /** `npm start`: brings the local system up, says what runs where, and stops it all on Ctrl-C. */
+import { integerEnv } from "../env";
 import { startSystem } from "./system";
-
-function portFromEnv(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const port = Number(raw);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new Error(`${name} must be a TCP port number, got "${raw}"`);
-  }
-  return port;
-}
 
 function curlExample(apiUrl: string): string {
   const today = new Date().toISOString().slice(0, 10);
@@ -30,8 +21,8 @@ function curlExample(apiUrl: string): string {
 
 async function main(): Promise<void> {
   const system = await startSystem({
-    emulatorPort: portFromEnv("EMULATOR_PORT", 4566),
-    apiPort: portFromEnv("PORT", 3000),
+    emulatorPort: integerEnv("EMULATOR_PORT", 4566, 0, 65_535),
+    apiPort: integerEnv("PORT", 3000, 0, 65_535),
   });
   const { stack, emulator, apiUrl } = system;
   const lines = [
