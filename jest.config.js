@@ -6,6 +6,11 @@ const base = {
   preset: "ts-jest",
   testEnvironment: "node",
   transform: { "^.+\\.ts$": ["ts-jest", { diagnostics: false }] },
+  // What the deployed bundle gives openapi-backend's router (serverless.yml custom.esbuild.alias).
+  moduleNameMapper: {
+    "^lodash$": "<rootDir>/src/api/router-deps/lodash.ts",
+    "^qs$": "<rootDir>/src/api/router-deps/qs.ts",
+  },
 };
 module.exports = {
   projects: [

@@ -1,0 +1,70 @@
+/**
+ * The esbuild options that serverless-esbuild uses for deployment, read from serverless.yml's
+ * custom.esbuild, so that tests and benchmarks build the functions exactly as they are deployed.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { BuildOptions } from "esbuild";
+import { parseDocument } from "yaml";
+
+const ROOT = join(__dirname, "..", "..");
+
+/** serverless-esbuild's own settings, which are not esbuild options. */
+const PLUGIN_ONLY = new Set([
+  "exclude",
+  "packager",
+  "packagerOptions",
+  "concurrency",
+  "zipConcurrency",
+  "watch",
+  "installExtraArgs",
+  "outputWorkFolder",
+  "outputBuildFolder",
+  "nativeZip",
+  "keepOutputDirectory",
+  "skipBuild",
+  "skipRebuild",
+  "config",
+  "disposeContext",
+  "packagePath",
+  "stripEntryResolveExtensions",
+]);
+
+export interface EsbuildConfig {
+  options: BuildOptions;
+  notes: string[];
+  /** NODE_OPTIONS of the functions' environment (provider.environment), if any. */
+  nodeOptions?: string;
+}
+
+/** esbuild options from serverless.yml's custom.esbuild, as serverless-esbuild passes them on. */
+export function deploymentOptions(): EsbuildConfig {
+  const document = parseDocument(readFileSync(join(ROOT, "serverless.yml"), "utf8"), { logLevel: "silent" });
+  const service = document.toJS() as {
+    custom?: { esbuild?: Record<string, unknown> };
+    provider?: { environment?: Record<string, unknown> };
+  };
+  const block = (service.custom?.esbuild ?? {}) as Record<string, unknown>;
+  const nodeOptions = service.provider?.environment?.NODE_OPTIONS;
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(block)) if (!PLUGIN_ONLY.has(key)) options[key] = value;
+  const notes: string[] = [];
+  const exclude = block.exclude as string[] | undefined;
+  // serverless-esbuild leaves aws-sdk (v2) out unless `exclude` says otherwise.
+  options.external = exclude ?? ["aws-sdk"];
+  if (options.minify !== true) {
+    notes.push(
+      `serverless.yml custom.esbuild has minify: ${String(options.minify)}; measured minified, as deployed bundles should be`,
+    );
+    options.minify = true;
+  }
+  options.platform ??= "node";
+  options.target ??= "node22";
+  // serverless-esbuild builds from the service's folder, which relative alias paths are resolved from.
+  options.absWorkingDir = ROOT;
+  return {
+    options: options as BuildOptions,
+    notes,
+    ...(typeof nodeOptions === "string" ? { nodeOptions } : {}),
+  };
+}
