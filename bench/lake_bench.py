@@ -10,7 +10,8 @@ copies and 0.5% records that break the contract), then times:
 - duckdb: the same transformations in DuckDB SQL (same validation rules, dedupe, enrichment, partitioned
   Parquet, the three gold tables) with the gates' set-level checks as SQL assertions.
 
-It prints wall time and rows per second for each, and the Spark / DuckDB ratio.
+It prints wall time and rows per second for each, the Spark / DuckDB ratio, and where each engine's time
+went per layer: stage (transform, write, counts), gate and publish (Spark's from its run reports).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ def generate(bronze: Path, rows: int, seed: int = 7) -> int:
     return written
 
 
-def run_spark(spark, root: Path) -> tuple[float, dict]:
+def run_spark(spark, root: Path) -> tuple[float, dict, dict]:
     from lake_jobs.pipeline import Interval, run_gold, run_silver
 
     interval = Interval(HOUR, HOUR + timedelta(hours=1))
@@ -94,7 +95,8 @@ def run_spark(spark, root: Path) -> tuple[float, dict]:
     elapsed = time.perf_counter() - started
     assert silver.published, silver.gate
     assert gold.published, gold.gate
-    return elapsed, {"silver_rows": silver.counts["rows"], "quarantined": silver.counts["quarantined"]}
+    counts = {"silver_rows": silver.counts["rows"], "quarantined": silver.counts["quarantined"]}
+    return elapsed, counts, {"silver": silver.seconds, "gold": gold.seconds}
 
 
 DUCKDB_SILVER = """
@@ -211,27 +213,45 @@ DUCKDB_GATE_GOLD = [
 ]
 
 
-def run_duckdb(root: Path) -> tuple[float, dict]:
+def _gate(con, queries: list[str]) -> None:
+    failed = [q for q in queries if not con.sql(q).fetchall()[0][0]]
+    assert not failed, failed
+
+
+def run_duckdb(root: Path) -> tuple[float, dict, dict]:
     import duckdb
 
     out = root / "duckdb"
     out.mkdir()
+    seconds: dict = {"silver": {}, "gold": {}}
     started = time.perf_counter()
     con = duckdb.connect()
     con.execute("SET TimeZone = 'UTC'")
-    con.execute(DUCKDB_SILVER.format(bronze=root / "bronze", out=out))
-    failed = [q for q in DUCKDB_GATE_SILVER if not con.sql(q).fetchall()[0][0]]
-    assert not failed, failed
-    con.execute(DUCKDB_GOLD.format(out=out))
-    failed = [q for q in DUCKDB_GATE_GOLD if not con.sql(q).fetchall()[0][0]]
-    assert not failed, failed
+    steps = [
+        ("silver", "stage", lambda: con.execute(DUCKDB_SILVER.format(bronze=root / "bronze", out=out))),
+        ("silver", "gate", lambda: _gate(con, DUCKDB_GATE_SILVER)),
+        ("gold", "stage", lambda: con.execute(DUCKDB_GOLD.format(out=out))),
+        ("gold", "gate", lambda: _gate(con, DUCKDB_GATE_GOLD)),
+    ]
+    for layer, phase, step in steps:
+        step_started = time.perf_counter()
+        step()
+        seconds[layer][phase] = time.perf_counter() - step_started
     elapsed = time.perf_counter() - started
     counts = {
         "silver_rows": con.sql("SELECT count(*) FROM silver").fetchall()[0][0],
         "quarantined": con.sql("SELECT count(*) FROM quarantine").fetchall()[0][0],
     }
     con.close()
-    return elapsed, counts
+    return elapsed, counts, seconds
+
+
+def phases(seconds: dict) -> str:
+    """`silver stage 1.0 gate 0.2 publish 0.0 | gold ...`: where an engine's time went."""
+    return " | ".join(
+        f"{layer} " + " ".join(f"{phase} {s:.1f}" for phase, s in by_phase.items())
+        for layer, by_phase in seconds.items()
+    )
 
 
 def main(sizes: list[int]) -> int:
@@ -265,8 +285,8 @@ def main(sizes: list[int]) -> int:
         root = Path(tempfile.mkdtemp(prefix=f"lake-bench-{rows}-"))
         try:
             lines = generate(root / "bronze", rows)
-            spark_s, spark_counts = run_spark(spark, root)
-            duck_s, duck_counts = run_duckdb(root)
+            spark_s, spark_counts, spark_phases = run_spark(spark, root)
+            duck_s, duck_counts, duck_phases = run_duckdb(root)
         finally:
             shutil.rmtree(root)
         assert spark_counts == duck_counts, (spark_counts, duck_counts)
@@ -277,6 +297,8 @@ def main(sizes: list[int]) -> int:
             f"spark {spark_s:7.1f} s ({lines / spark_s:>9,.0f} rows/s)  "
             f"duckdb {duck_s:6.1f} s ({lines / duck_s:>9,.0f} rows/s)  spark/duckdb {spark_s / duck_s:4.1f}x"
         )
+        print(f"{'':>10}spark  (s): {phases(spark_phases)}")
+        print(f"{'':>10}duckdb (s): {phases(duck_phases)}")
     if len(results) > 1:
         (r0, _, s0, d0, _), (r1, _, s1, d1, _) = results[0], results[-1]
         print(

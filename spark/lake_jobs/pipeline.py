@@ -8,6 +8,9 @@ therefore replaces its data and never adds a second copy.
 from __future__ import annotations
 
 import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -43,6 +46,16 @@ class Report:
     published: bool = False
     partitions: dict = field(default_factory=dict)
     locations: dict = field(default_factory=dict)
+    # Wall seconds per phase (stage: transform, write, count; gate; publish): where a slow run went.
+    seconds: dict = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, phase: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[phase] = round(self.seconds.get(phase, 0) + time.perf_counter() - started, 3)
 
     def to_json(self) -> str:
         return json.dumps(
@@ -54,6 +67,7 @@ class Report:
                 "published": self.published,
                 "partitions": self.partitions,
                 "locations": self.locations,
+                "seconds": self.seconds,
             },
             indent=2,
             sort_keys=True,
@@ -102,73 +116,73 @@ def run_silver(
     report.locations = {"table": table_root, "quarantine": quarantine_root, "staging": staging}
     storage.delete(spark, staging)
 
-    files = [
-        f
-        for hour in interval.hours
-        for f in storage.glob(spark, layout.join(bronze_root, layout.bronze_hour_prefix(hour), bronze_files))
-    ]
-    schema = contract.silver_purchases
-    rules = silver.field_rules(json_schemas.purchases, json_schemas.silver_purchases, schema)
-    derived = silver.derived_rules(json_schemas.purchases, json_schemas.silver_purchases, schema)
-    if files:
-        lines = spark.read.text(files).select("value", F.col("_metadata.file_path").alias("file"))
-    else:
-        lines = spark.createDataFrame([], "value string, file string")
-    fields = [r.name for r in rules]
-    # Both feed several writes and counts: computed once, kept for the run.
-    validated = silver.validate(silver.parse_lines(lines, fields), rules).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
-    accepted = silver.accepted(validated, rules)
-    checked = silver.check_derived(silver.enrich(silver.dedupe(accepted)), derived, fields).persist(
-        StorageLevel.MEMORY_AND_DISK
-    )
-    rows = silver.conform(checked.filter(F.size("reasons") == 0), schema)
-    bad = silver.quarantined(validated).unionByName(silver.quarantined(checked))
+    with report.timed("stage"):
+        files = [
+            f
+            for hour in interval.hours
+            for f in storage.glob(
+                spark, layout.join(bronze_root, layout.bronze_hour_prefix(hour), bronze_files)
+            )
+        ]
+        schema = contract.silver_purchases
+        rules = silver.field_rules(json_schemas.purchases, json_schemas.silver_purchases, schema)
+        derived = silver.derived_rules(json_schemas.purchases, json_schemas.silver_purchases, schema)
+        if files:
+            lines = spark.read.text(files).select("value", F.col("_metadata.file_path").alias("file"))
+        else:
+            lines = spark.createDataFrame([], "value string, file string")
+        fields = [r.name for r in rules]
+        # Feeds both writes and the counts: computed once, kept for the run.
+        settled = silver.settle(
+            silver.validate(silver.parse_lines(lines, fields), rules), derived, fields
+        ).persist(StorageLevel.MEMORY_AND_DISK)
+        rows = silver.conform(settled.filter(F.col("fate") == silver.SILVER), schema)
 
-    _write_partitioned(rows, staged_table, layout.PARTITIONS["silver_purchases"])
-    _write_partitioned(bad, staged_quarantine, ["bronze_hour"], "json")
-    staged = None
-    if storage.exists(spark, staged_table):
-        # The gate runs dozens of queries over the staged rows: read the files once.
-        staged = _read_table(spark, staged_table, schema).persist(StorageLevel.MEMORY_AND_DISK)
-    row_count = staged.count() if staged is not None else 0
-    report.counts = {
-        "bronze_files": len(files),
-        "bronze_records": validated.count(),
-        "deletes_ignored": validated.filter("is_delete").count(),
-        "quarantined": bad.count(),
-        "duplicates_removed": accepted.count() - checked.count(),
-        "rows": row_count,
-    }
-    for frame in (checked, validated):
-        frame.unpersist()
+        _write_partitioned(rows, staged_table, layout.PARTITIONS["silver_purchases"])
+        _write_partitioned(silver.quarantined(settled), staged_quarantine, ["bronze_hour"], "json")
+        fates = silver.fate_counts(settled)
+        settled.unpersist()
+        # The gate reads the staged files themselves, unpersisted: its two queries over them (one
+        # aggregation for every metric, one for duplicates) scan the Parquet faster than caching it costs.
+        staged = _read_table(spark, staged_table, schema) if storage.exists(spark, staged_table) else None
+        row_count = staged.count() if staged is not None else 0
+        report.counts = {
+            "bronze_files": len(files),
+            "bronze_records": sum(fates.values()),
+            "deletes_ignored": fates[silver.DELETE],
+            "quarantined": fates[silver.QUARANTINE],
+            "duplicates_removed": fates[silver.DUPLICATE],
+            "rows": row_count,
+        }
 
-    if row_count == 0:
-        report.gate = {"passed": True, "skipped": "no rows in the interval", "checks": [], "errors": []}
-    else:
-        report.gate = run_gate(
-            spark,
-            {"silver_purchases": staged},
-            _read_checks(spark, check_uris),
-            interval.end,
-            f"silver {layout.interval_key(interval.start, interval.end)}",
-        )
-    if staged is not None:
-        staged.unpersist()
-    if report.gate["passed"]:
-        # Replace every hour of the interval, also those that are empty now.
-        for key in interval.hour_keys:
-            part = _partition_dir("bronze_hour", key)
-            for final_root, staged_root in ((table_root, staged_table), (quarantine_root, staged_quarantine)):
-                source = layout.join(staged_root, part)
-                if storage.exists(spark, source):
-                    storage.move(spark, source, layout.join(final_root, part))
-                else:
-                    storage.delete(spark, layout.join(final_root, part))
-        storage.delete(spark, staging)
-        report.published = True
-        report.partitions = {"silver_purchases": [f"bronze_hour={k}" for k in interval.hour_keys]}
+    with report.timed("gate"):
+        if row_count == 0:
+            report.gate = {"passed": True, "skipped": "no rows in the interval", "checks": [], "errors": []}
+        else:
+            report.gate = run_gate(
+                spark,
+                {"silver_purchases": staged},
+                _read_checks(spark, check_uris),
+                interval.end,
+                f"silver {layout.interval_key(interval.start, interval.end)}",
+            )
+    with report.timed("publish"):
+        if report.gate["passed"]:
+            # Replace every hour of the interval, also those that are empty now.
+            for key in interval.hour_keys:
+                part = _partition_dir("bronze_hour", key)
+                for final_root, staged_root in (
+                    (table_root, staged_table),
+                    (quarantine_root, staged_quarantine),
+                ):
+                    source = layout.join(staged_root, part)
+                    if storage.exists(spark, source):
+                        storage.move(spark, source, layout.join(final_root, part))
+                    else:
+                        storage.delete(spark, layout.join(final_root, part))
+            storage.delete(spark, staging)
+            report.published = True
+            report.partitions = {"silver_purchases": [f"bronze_hour={k}" for k in interval.hour_keys]}
     storage.write_text(
         spark, layout.report_uri(silver_root, "silver", interval.start, interval.end), report.to_json()
     )
@@ -193,71 +207,77 @@ def run_gold(
         report.counts = {"silver_rows_in_interval": 0}
         return _finish_gold(spark, report, gold_root, interval)
 
-    all_silver = _read_table(spark, silver_table, contract.silver_purchases)
-    in_interval = all_silver.filter(F.col("bronze_hour").isin(interval.hour_keys))
-    dates, months = gold.touched(in_interval)
-    report.counts = {"silver_rows_in_interval": in_interval.count()}
-    if not dates:
-        report.gate = {
-            "passed": True,
-            "skipped": "no silver rows in the interval",
-            "checks": [],
-            "errors": [],
-        }
-        return _finish_gold(spark, report, gold_root, interval)
+    with report.timed("stage"):
+        all_silver = _read_table(spark, silver_table, contract.silver_purchases)
+        in_interval = all_silver.filter(F.col("bronze_hour").isin(interval.hour_keys))
+        dates, months = gold.touched(in_interval)
+        report.counts = {"silver_rows_in_interval": in_interval.count()}
+        if not dates:
+            report.gate = {
+                "passed": True,
+                "skipped": "no silver rows in the interval",
+                "checks": [],
+                "errors": [],
+            }
+            return _finish_gold(spark, report, gold_root, interval)
 
-    years_months = sorted(
-        {(d.year, d.month) for d in dates} | {tuple(map(int, m.split("-"))) for m in months}
-    )
-    month_filter = F.lit(False)
-    for year, month in years_months:
-        month_filter = month_filter | ((F.col("purchase_year") == year) & (F.col("purchase_month") == month))
-    # Partition pruning on year and month before the exact filters.
-    in_months = all_silver.filter(month_filter).persist(StorageLevel.MEMORY_AND_DISK)
-    on_dates = in_months.filter(F.col("purchase_date").isin(dates))
-    on_months = in_months.filter(F.date_format("purchase_date", "yyyy-MM").isin(months))
+        years_months = sorted(
+            {(d.year, d.month) for d in dates} | {tuple(map(int, m.split("-"))) for m in months}
+        )
+        month_filter = F.lit(False)
+        for year, month in years_months:
+            month_filter = month_filter | (
+                (F.col("purchase_year") == year) & (F.col("purchase_month") == month)
+            )
+        # Partition pruning on year and month before the exact filters. Not persisted: each reader
+        # scans only the Parquet columns it needs, which is cheaper than caching every column once.
+        in_months = all_silver.filter(month_filter)
+        on_dates = in_months.filter(F.col("purchase_date").isin(dates))
+        on_months = in_months.filter(F.date_format("purchase_date", "yyyy-MM").isin(months))
 
-    outputs = {
-        "gold_daily_product_sales": gold.daily_product_sales(on_dates),
-        "gold_installment_mix": gold.installment_mix(on_months),
-        "gold_buyer_summary": gold.buyer_summary(all_silver),
-    }
-    staged = {}
-    for table, frame in outputs.items():
-        schema = getattr(contract, table)
-        uri = layout.join(staging, layout.GOLD_TABLES[table])
-        _write_partitioned(silver.conform(frame, schema), uri, layout.PARTITIONS[table])
-        staged[table] = _read_table(spark, uri, schema).persist(StorageLevel.MEMORY_AND_DISK)
-        report.counts[f"{table}_rows"] = staged[table].count()
-    report.gate = run_gate(
-        spark,
-        {**staged, "silver_purchases": on_dates},
-        _read_checks(spark, check_uris),
-        interval.end,
-        f"gold {layout.interval_key(interval.start, interval.end)}",
-    )
-    in_months.unpersist()
-    if report.gate["passed"]:
-        replaced = {
-            "gold_daily_product_sales": [_partition_dir("sale_date", d.isoformat()) for d in dates],
-            "gold_installment_mix": [_partition_dir("sale_month", m) for m in months],
-            "gold_buyer_summary": [],
+        outputs = {
+            "gold_daily_product_sales": gold.daily_product_sales(on_dates),
+            "gold_installment_mix": gold.installment_mix(on_months),
+            "gold_buyer_summary": gold.buyer_summary(all_silver),
         }
-        for table, parts in replaced.items():
-            folder = layout.GOLD_TABLES[table]
-            if parts:
-                for part in parts:
-                    source = layout.join(staging, folder, part)
-                    target = layout.join(gold_root, folder, part)
-                    if storage.exists(spark, source):
-                        storage.move(spark, source, target)
-                    else:
-                        storage.delete(spark, target)
-            else:
-                storage.move(spark, layout.join(staging, folder), layout.join(gold_root, folder))
-        storage.delete(spark, staging)
-        report.published = True
-        report.partitions = replaced
+        staged = {}
+        for table, frame in outputs.items():
+            schema = getattr(contract, table)
+            uri = layout.join(staging, layout.GOLD_TABLES[table])
+            _write_partitioned(silver.conform(frame, schema), uri, layout.PARTITIONS[table])
+            # Unpersisted for the same reason: the gate's few queries per table scan the small files.
+            staged[table] = _read_table(spark, uri, schema)
+            report.counts[f"{table}_rows"] = staged[table].count()
+    with report.timed("gate"):
+        report.gate = run_gate(
+            spark,
+            {**staged, "silver_purchases": on_dates},
+            _read_checks(spark, check_uris),
+            interval.end,
+            f"gold {layout.interval_key(interval.start, interval.end)}",
+        )
+    with report.timed("publish"):
+        if report.gate["passed"]:
+            replaced = {
+                "gold_daily_product_sales": [_partition_dir("sale_date", d.isoformat()) for d in dates],
+                "gold_installment_mix": [_partition_dir("sale_month", m) for m in months],
+                "gold_buyer_summary": [],
+            }
+            for table, parts in replaced.items():
+                folder = layout.GOLD_TABLES[table]
+                if parts:
+                    for part in parts:
+                        source = layout.join(staging, folder, part)
+                        target = layout.join(gold_root, folder, part)
+                        if storage.exists(spark, source):
+                            storage.move(spark, source, target)
+                        else:
+                            storage.delete(spark, target)
+                else:
+                    storage.move(spark, layout.join(staging, folder), layout.join(gold_root, folder))
+            storage.delete(spark, staging)
+            report.published = True
+            report.partitions = replaced
     return _finish_gold(spark, report, gold_root, interval)
 
 

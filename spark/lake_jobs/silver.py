@@ -211,20 +211,13 @@ def validate(items: DataFrame, rules: list[FieldRule]) -> DataFrame:
     )
 
 
-def quarantined(checked: DataFrame) -> DataFrame:
+def quarantined(settled: DataFrame) -> DataFrame:
     """Rows that break the contract, with why: what the quarantine location keeps."""
-    return checked.filter(F.size("reasons") > 0).select(
+    return settled.filter(F.col("fate") == QUARANTINE).select(
         "bronze_hour",
         F.array_join("reasons", "; ").alias("reason"),
         "record",
         "source_file",
-    )
-
-
-def accepted(validated: DataFrame, rules: list[FieldRule]) -> DataFrame:
-    """Rows that passed (deletes left out)."""
-    return validated.filter((F.size("reasons") == 0) & ~F.col("is_delete")).select(
-        "source_file", "bronze_hour", *[r.name for r in rules]
     )
 
 
@@ -235,23 +228,56 @@ def derived_rules(record_schema: dict, silver_schema: dict, silver_struct: Struc
     return field_rules(derived, silver_schema, silver_struct)
 
 
-def check_derived(enriched: DataFrame, rules: list[FieldRule], fields: list[str]) -> DataFrame:
-    """`reasons` for derived values outside the contract (a 0.01 total in 12 installments rounds to a
-    0.00 installment, which silver promises never to hold); `record` shows such a row's values."""
-    violations = [v for r in rules for v in _violations(r, F.col(r.name).cast("string"), F.col(r.name))]
-    return enriched.withColumn("reasons", _reasons(violations)).withColumn(
-        "record", F.when(F.size("reasons") > 0, F.to_json(F.struct(*fields)))
-    )
+# What becomes of a bronze line (`fate` of a settled row).
+SILVER, QUARANTINE, DUPLICATE, DELETE = "silver", "quarantine", "duplicate", "delete"
 
 
-def dedupe(rows: DataFrame) -> DataFrame:
-    """One row per purchase_id: the latest stored copy (delivery upstream is at least once)."""
-    latest_first = Window.partitionBy("purchase_id").orderBy(
+def settle(validated: DataFrame, derived: list[FieldRule], fields: list[str]) -> DataFrame:
+    """Every validated line with its `fate`: silver, quarantine, duplicate (an older copy) or delete.
+
+    One frame rather than a chain of filtered ones, because the job writes silver and the quarantine
+    and counts every fate from it: it is computed once, with one shuffle for the dedupe.
+    Dedupe keeps the latest stored copy of each accepted purchase (delivery upstream is at least
+    once). The kept copy is enriched and checked against silver's derived rules (a 0.01 total in 12
+    installments rounds to a 0.00 installment, which silver promises never to hold); `record` shows
+    such a row's values. `source_file` is kept for quarantined rows only: nothing else reads it.
+    """
+    latest_first = Window.partitionBy("purchase_id", "_accepted").orderBy(
         F.col("stored_at").desc_nulls_last(),
         F.col("received_at").desc_nulls_last(),
         F.col("bronze_hour").desc(),
     )
-    return rows.withColumn("_copy", F.row_number().over(latest_first)).filter("_copy = 1").drop("_copy")
+    ranked = validated.withColumn("_accepted", (F.size("reasons") == 0) & ~F.col("is_delete")).withColumn(
+        "_copy", F.row_number().over(latest_first)
+    )
+    kept = F.col("_accepted") & (F.col("_copy") == 1)
+    violations = [v for r in derived for v in _violations(r, F.col(r.name).cast("string"), F.col(r.name))]
+    checked = (
+        enrich(ranked)
+        .withColumn("reasons", F.when(kept, _reasons(violations)).otherwise(F.col("reasons")))
+        .withColumn(
+            "record",
+            F.when(kept & (F.size("reasons") > 0), F.to_json(F.struct(*fields))).otherwise(F.col("record")),
+        )
+    )
+    fate = (
+        F.when(F.col("is_delete"), F.lit(DELETE))
+        .when(F.size("reasons") > 0, F.lit(QUARANTINE))
+        .when(F.col("_copy") > 1, F.lit(DUPLICATE))
+        .otherwise(F.lit(SILVER))
+    )
+    return (
+        checked.withColumn("fate", fate)
+        .withColumn("source_file", F.when(F.col("fate") == QUARANTINE, F.col("source_file")))
+        .drop("_accepted", "_copy")
+    )
+
+
+def fate_counts(settled: DataFrame) -> dict[str, int]:
+    """How many lines met each fate (zero for none), counted in one pass."""
+    counts = {fate: 0 for fate in (SILVER, QUARANTINE, DUPLICATE, DELETE)}
+    counts.update({r["fate"]: r["count"] for r in settled.groupBy("fate").count().collect()})
+    return counts
 
 
 def enrich(rows: DataFrame) -> DataFrame:
@@ -279,8 +305,5 @@ def to_silver(
     items: DataFrame, rules: list[FieldRule], derived: list[FieldRule], schema: StructType
 ) -> tuple[DataFrame, DataFrame]:
     """(silver rows, quarantined rows) for parsed bronze items."""
-    validated = validate(items, rules)
-    fields = [r.name for r in rules]
-    checked = check_derived(enrich(dedupe(accepted(validated, rules))), derived, fields)
-    rows = conform(checked.filter(F.size("reasons") == 0), schema)
-    return rows, quarantined(validated).unionByName(quarantined(checked))
+    settled = settle(validate(items, rules), derived, [r.name for r in rules])
+    return conform(settled.filter(F.col("fate") == SILVER), schema), quarantined(settled)
