@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateRawSync } from "node:zlib";
 import { type BuildOptions, build } from "esbuild";
-import { deploymentOptions } from "../test/support/deployment-build";
+import { BUNDLE_RUNNER_SCRIPT, deploymentOptions, parseBundleRun } from "../test/support/deployment-build";
 import { apiEvent, sqsEvent, sqsRecord, validPurchase } from "../test/support/events";
 import { sinkEnvironment } from "./lib/environment";
 import { median, ROOT, ratio, table } from "./lib/report";
@@ -34,21 +34,6 @@ const BUNDLES: Bundle[] = [
   { name: "consumer", entry: "src/consumer/handler.ts", baseline: "bare-dynamodb", event: "consumer" },
   { name: "bare-dynamodb", entry: "bench/bare/dynamodb-client.ts", event: "none" },
 ];
-
-/** One sample: a fresh node process requires the bundle, then invokes its handler once. */
-const SAMPLE_SCRIPT = `
-const [bundle, eventFile] = process.argv.slice(2);
-const started = process.hrtime.bigint();
-const mod = require(bundle);
-const loaded = process.hrtime.bigint();
-const event = JSON.parse(require("fs").readFileSync(eventFile, "utf8"));
-const context = { getRemainingTimeInMillis: () => 10000, functionName: "bench", awsRequestId: "bench", invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:bench", memoryLimitInMB: "512", functionVersion: "$LATEST" };
-Promise.resolve(mod.handler(event, context)).then((result) => {
-  const answered = process.hrtime.bigint();
-  const status = result && result.statusCode;
-  process.stdout.write("\\nRESULT " + JSON.stringify({ load: Number(loaded - started) / 1e6, first: Number(answered - started) / 1e6, status }) + "\\n");
-}, (error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });
-`;
 
 function eventFor(kind: unknown): unknown {
   if (kind === "api") {
@@ -88,7 +73,7 @@ export async function coldStart(sinkEndpoint: string, samples: number): Promise<
         { ...deployment.options, mainFields: ["main", "module"], alias: {} },
       ],
     ];
-    writeFileSync(join(work, "sample.js"), SAMPLE_SCRIPT);
+    writeFileSync(join(work, "sample.js"), BUNDLE_RUNNER_SCRIPT);
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...sinkEnvironment(sinkEndpoint),
@@ -114,7 +99,7 @@ export async function coldStart(sinkEndpoint: string, samples: number): Promise<
           logLevel: "error",
         });
         const eventFile = join(dir, `${bundle.name}.event.json`);
-        writeFileSync(eventFile, JSON.stringify(eventFor(bundle.event)));
+        writeFileSync(eventFile, JSON.stringify([eventFor(bundle.event)]));
         files.set(bundle.name, { js, event: eventFile });
       }
       const loads = new Map<string, number[]>();
@@ -128,17 +113,11 @@ export async function coldStart(sinkEndpoint: string, samples: number): Promise<
             stdio: ["ignore", "pipe", "pipe"],
             maxBuffer: 64 * 1024 * 1024,
           }).toString();
-          const line = output.split("\n").find((text) => text.startsWith("RESULT "));
-          if (!line) throw new Error(`no result from ${bundle.name}`);
-          const result = JSON.parse(line.slice("RESULT ".length)) as {
-            load: number;
-            first: number;
-            status?: number;
-          };
-          if (bundle.event === "api" && result.status !== 202)
-            throw new Error(`api answered ${result.status}`);
-          loads.set(bundle.name, [...(loads.get(bundle.name) ?? []), result.load]);
-          firsts.set(bundle.name, [...(firsts.get(bundle.name) ?? []), result.first]);
+          const run = parseBundleRun(output);
+          const status = run.results[0]?.statusCode;
+          if (bundle.event === "api" && status !== 202) throw new Error(`api answered ${String(status)}`);
+          loads.set(bundle.name, [...(loads.get(bundle.name) ?? []), run.load]);
+          firsts.set(bundle.name, [...(firsts.get(bundle.name) ?? []), run.answered[0] ?? Number.NaN]);
         }
       }
       const rows = BUNDLES.map((bundle) => {

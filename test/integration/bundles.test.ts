@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { build, type Metafile } from "esbuild";
-import { deploymentOptions } from "../support/deployment-build";
+import { BUNDLE_RUNNER_SCRIPT, deploymentOptions, parseBundleRun } from "../support/deployment-build";
 import { apiEvent, sqsEvent, sqsRecord, validPurchase } from "../support/events";
 
 jest.setTimeout(120_000);
@@ -20,20 +20,6 @@ const work = mkdtempSync(join(tmpdir(), "purchases-bundles-"));
 const metafiles: Record<string, Metafile> = {};
 
 /** Invokes a bundle's handler with each event in turn, in one fresh Node process, as Lambda would. */
-const INVOKE_SCRIPT = `
-const [bundle, eventsFile] = process.argv.slice(2);
-const { handler } = require(bundle);
-const events = JSON.parse(require("fs").readFileSync(eventsFile, "utf8"));
-const context = { getRemainingTimeInMillis: () => 10000, functionName: "bundle-test", awsRequestId: "bundle-test",
-  invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:bundle-test", memoryLimitInMB: "512",
-  functionVersion: "$LATEST" };
-(async () => {
-  const results = [];
-  for (const event of events) results.push(await handler(event, context));
-  process.stdout.write("\\nRESULTS " + JSON.stringify(results) + "\\n");
-})().catch((error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });
-`;
-
 function invoke(name: string, events: unknown[]): Record<string, unknown>[] {
   const eventsFile = join(work, `${name}-${Date.now()}.json`);
   writeFileSync(eventsFile, JSON.stringify(events));
@@ -47,9 +33,7 @@ function invoke(name: string, events: unknown[]): Record<string, unknown>[] {
       maxBuffer: 64 * 1024 * 1024,
     },
   ).toString();
-  const line = output.split("\n").find((text) => text.startsWith("RESULTS "));
-  if (!line) throw new Error(`no results from the ${name} bundle:\n${output}`);
-  return JSON.parse(line.slice("RESULTS ".length)) as Record<string, unknown>[];
+  return parseBundleRun(output).results;
 }
 
 const body = (response: Record<string, unknown> | undefined) =>
@@ -58,7 +42,7 @@ const headers = (response: Record<string, unknown> | undefined) =>
   (response?.headers ?? {}) as Record<string, string>;
 
 beforeAll(async () => {
-  writeFileSync(join(work, "invoke.js"), INVOKE_SCRIPT);
+  writeFileSync(join(work, "invoke.js"), BUNDLE_RUNNER_SCRIPT);
   const { options } = deploymentOptions();
   for (const [name, entry] of [
     ["api", "src/api/handler.ts"],

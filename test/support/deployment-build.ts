@@ -68,3 +68,43 @@ export function deploymentOptions(): EsbuildConfig {
     ...(typeof nodeOptions === "string" ? { nodeOptions } : {}),
   };
 }
+
+/**
+ * A Node script that loads a bundle and invokes its handler with each event of a JSON array in turn,
+ * as Lambda would in one execution environment: `node <script> <bundle.js> <events.json>`. It prints
+ * one line, `RUN {"load": ms, "answered": [ms after each answer], "results": [...]}`, times counted
+ * from just before the bundle is required.
+ */
+export const BUNDLE_RUNNER_SCRIPT = `
+const [bundle, eventsFile] = process.argv.slice(2);
+const started = process.hrtime.bigint();
+const since = () => Number(process.hrtime.bigint() - started) / 1e6;
+const { handler } = require(bundle);
+const load = since();
+const events = JSON.parse(require("fs").readFileSync(eventsFile, "utf8"));
+const context = { getRemainingTimeInMillis: () => 10000, functionName: "bundle", awsRequestId: "bundle",
+  invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:bundle", memoryLimitInMB: "512",
+  functionVersion: "$LATEST" };
+(async () => {
+  const answered = [];
+  const results = [];
+  for (const event of events) {
+    results.push(await handler(event, context));
+    answered.push(since());
+  }
+  process.stdout.write("\\nRUN " + JSON.stringify({ load, answered, results }) + "\\n");
+})().catch((error) => { process.stderr.write(String(error && error.stack)); process.exit(1); });
+`;
+
+export interface BundleRun {
+  load: number;
+  answered: number[];
+  results: Record<string, unknown>[];
+}
+
+/** The run that BUNDLE_RUNNER_SCRIPT printed. */
+export function parseBundleRun(output: string): BundleRun {
+  const line = output.split("\n").find((text) => text.startsWith("RUN "));
+  if (!line) throw new Error(`the bundle printed no run:\n${output}`);
+  return JSON.parse(line.slice("RUN ".length)) as BundleRun;
+}
