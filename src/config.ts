@@ -8,30 +8,38 @@ import { integerEnv, requiredEnv as required } from "./env";
 
 const positiveInteger = (name: string) => integerEnv(name, undefined, 1, Number.MAX_SAFE_INTEGER);
 
+const read = new Map<string, unknown>();
+
+/** The variable's setting, read (and checked) on first use only: every request asks for some of them. */
+function once<T>(name: string, parse: (name: string) => T): T {
+  if (!read.has(name)) read.set(name, parse(name));
+  return read.get(name) as T;
+}
+
 export const config = {
   /** The SNS topic every accepted purchase is published to. */
   get purchasesTopicArn(): string {
-    return required("PURCHASES_TOPIC_ARN");
+    return once("PURCHASES_TOPIC_ARN", required);
   },
   /** The DynamoDB table of stored purchases (key purchase_id). */
   get purchasesTableName(): string {
-    return required("PURCHASES_TABLE_NAME");
+    return once("PURCHASES_TABLE_NAME", required);
   },
   /** The DynamoDB table of the API's idempotency records (key id, TTL expiration). */
   get idempotencyTableName(): string {
-    return required("IDEMPOTENCY_TABLE_NAME");
+    return once("IDEMPOTENCY_TABLE_NAME", required);
   },
   /** How long an Idempotency-Key is remembered (resources/stack.yml settings.idempotencyTtlSeconds). */
   get idempotencyTtlSeconds(): number {
-    return positiveInteger("IDEMPOTENCY_TTL_SECONDS");
+    return once("IDEMPOTENCY_TTL_SECONDS", positiveInteger);
   },
   /** The message attribute that carries the contract version (resources/stack.yml settings.schemaVersionAttribute). */
   get schemaVersionAttribute(): string {
-    return required("SCHEMA_VERSION_ATTRIBUTE");
+    return once("SCHEMA_VERSION_ATTRIBUTE", required);
   },
   /** The dead-letter queue contract-breaking messages are forwarded to. */
   get dlqUrl(): string {
-    return required("DLQ_URL");
+    return once("DLQ_URL", required);
   },
 };
 
