@@ -8,38 +8,30 @@ import { integerEnv, requiredEnv as required } from "./env";
 
 const positiveInteger = (name: string) => integerEnv(name, undefined, 1, Number.MAX_SAFE_INTEGER);
 
-const read = new Map<string, unknown>();
-
-/** The variable's setting, read (and checked) on first use only: every request asks for some of them. */
-function once<T>(name: string, parse: (name: string) => T): T {
-  if (!read.has(name)) read.set(name, parse(name));
-  return read.get(name) as T;
-}
-
 export const config = {
   /** The SNS topic every accepted purchase is published to. */
   get purchasesTopicArn(): string {
-    return once("PURCHASES_TOPIC_ARN", required);
+    return required("PURCHASES_TOPIC_ARN");
   },
   /** The DynamoDB table of stored purchases (key purchase_id). */
   get purchasesTableName(): string {
-    return once("PURCHASES_TABLE_NAME", required);
+    return required("PURCHASES_TABLE_NAME");
   },
   /** The DynamoDB table of the API's idempotency records (key id, TTL expiration). */
   get idempotencyTableName(): string {
-    return once("IDEMPOTENCY_TABLE_NAME", required);
+    return required("IDEMPOTENCY_TABLE_NAME");
   },
   /** How long an Idempotency-Key is remembered (resources/stack.yml settings.idempotencyTtlSeconds). */
   get idempotencyTtlSeconds(): number {
-    return once("IDEMPOTENCY_TTL_SECONDS", positiveInteger);
+    return positiveInteger("IDEMPOTENCY_TTL_SECONDS");
   },
   /** The message attribute that carries the contract version (resources/stack.yml settings.schemaVersionAttribute). */
   get schemaVersionAttribute(): string {
-    return once("SCHEMA_VERSION_ATTRIBUTE", required);
+    return required("SCHEMA_VERSION_ATTRIBUTE");
   },
   /** The dead-letter queue contract-breaking messages are forwarded to. */
   get dlqUrl(): string {
-    return once("DLQ_URL", required);
+    return required("DLQ_URL");
   },
 };
 
