@@ -1,6 +1,7 @@
 /**
- * The one place that reads the functions' environment. Each getter reads its variable when first asked
- * and throws a ConfigurationError naming it when it is missing, so a misconfigured stage fails with a
+ * The one place that reads the functions' environment. Each getter reads its variable whenever asked
+ * (a read costs about a microsecond, and a test may repoint a variable between invocations) and
+ * throws a ConfigurationError naming it when it is missing, so a misconfigured stage fails with a
  * message that says what to set. The AWS SDK reads its own variables (AWS_REGION, AWS_ENDPOINT_URL for
  * the local emulator) and Powertools reads the POWERTOOLS_* ones.
  */
