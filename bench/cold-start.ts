@@ -12,11 +12,16 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateRawSync } from "node:zlib";
-import { type BuildOptions, build } from "esbuild";
-import { BUNDLE_RUNNER_SCRIPT, deploymentOptions, parseBundleRun } from "../test/support/deployment-build";
+import type { BuildOptions } from "esbuild";
+import {
+  BUNDLE_RUNNER_SCRIPT,
+  buildFunction,
+  deploymentOptions,
+  parseBundleRun,
+} from "../test/support/deployment-build";
 import { apiEvent, sqsEvent, sqsRecord, validPurchase } from "../test/support/events";
 import { sinkEnvironment } from "./lib/environment";
-import { median, ROOT, ratio, table } from "./lib/report";
+import { median, ratio, table } from "./lib/report";
 
 interface Bundle {
   name: string;
@@ -67,10 +72,19 @@ export async function coldStart(sinkEndpoint: string, samples: number): Promise<
     const { absWorkingDir: _, ...shown } = deployment.options;
     const variants: [string, BuildOptions][] = [
       ["serverless.yml custom.esbuild", deployment.options],
-      // For comparison: the packages' CommonJS builds (esbuild's default for node) and lodash as is.
+      // For comparison, the build deployed before: one CommonJS file from the packages' CommonJS builds
+      // (esbuild's default for node), with lodash and qs as they are.
       [
-        "for comparison: CommonJS builds, no alias",
-        { ...deployment.options, mainFields: ["main", "module"], alias: {} },
+        "for comparison: one CommonJS file, CommonJS builds, no alias",
+        {
+          ...deployment.options,
+          format: "cjs",
+          splitting: false,
+          banner: {},
+          outExtension: {},
+          mainFields: ["main", "module"],
+          alias: {},
+        },
       ],
     ];
     writeFileSync(join(work, "sample.js"), BUNDLE_RUNNER_SCRIPT);
@@ -88,19 +102,12 @@ export async function coldStart(sinkEndpoint: string, samples: number): Promise<
 
     for (const [variantName, options] of variants) {
       const dir = join(work, variantName.replace(/\W+/g, "-"));
-      const files = new Map<string, { js: string; event: string }>();
+      const files = new Map<string, { js: string; all: string[]; event: string }>();
       for (const bundle of BUNDLES) {
-        const js = join(dir, `${bundle.name}.js`);
-        await build({
-          ...options,
-          entryPoints: [join(ROOT, bundle.entry)],
-          outfile: js,
-          bundle: true,
-          logLevel: "error",
-        });
+        const built = await buildFunction(options, bundle.entry, join(dir, bundle.name));
         const eventFile = join(dir, `${bundle.name}.event.json`);
         writeFileSync(eventFile, JSON.stringify([eventFor(bundle.event)]));
-        files.set(bundle.name, { js, event: eventFile });
+        files.set(bundle.name, { js: built.entry, all: built.files, event: eventFile });
       }
       const loads = new Map<string, number[]>();
       const firsts = new Map<string, number[]>();
@@ -122,14 +129,17 @@ export async function coldStart(sinkEndpoint: string, samples: number): Promise<
       }
       const rows = BUNDLES.map((bundle) => {
         const file = files.get(bundle.name);
-        const js = file ? readFileSync(file.js) : Buffer.alloc(0);
-        const size = js.length;
-        const zipped = deflateRawSync(js, { level: 9 }).length;
+        // Every file the function ships (the entry and its chunks), as its package holds them.
+        const sources = (file?.all ?? []).map((path) => readFileSync(path));
+        const size = sources.reduce((sum, js) => sum + js.length, 0);
+        const zipped = sources.reduce((sum, js) => sum + deflateRawSync(js, { level: 9 }).length, 0);
         const map = file && options.sourcemap ? statSync(`${file.js}.map`).size : 0;
         const load = median(loads.get(bundle.name) ?? []);
         const first = median(firsts.get(bundle.name) ?? []);
         const base = bundle.baseline;
-        const baseJs = base ? readFileSync(files.get(base)?.js ?? "") : undefined;
+        const baseSize = base
+          ? (files.get(base)?.all ?? []).reduce((sum, path) => sum + statSync(path).size, 0)
+          : undefined;
         const clients = bundle.clients;
         return [
           bundle.name,
@@ -138,7 +148,7 @@ export async function coldStart(sinkEndpoint: string, samples: number): Promise<
           map ? `${(map / 1024).toFixed(0)} KB` : "-",
           `${load.toFixed(1)} ms`,
           `${first.toFixed(1)} ms`,
-          baseJs ? ratio(size, baseJs.length) : "",
+          baseSize ? ratio(size, baseSize) : "",
           base ? ratio(load, median(loads.get(base) ?? [])) : "",
           clients ? ratio(load, median(loads.get(clients) ?? [])) : "",
         ];

@@ -99,13 +99,23 @@ def test_per_stage_sizes_and_retention(template: Template, params: dict[str, Any
         assert group["RetentionInDays"] == params["logRetentionDays"], name
 
 
-def test_function_artifacts_hold_the_bundled_handler(packaged: dict[str, Packaged], stage: str) -> None:
+def test_function_artifacts_hold_the_bundled_handler(
+    packaged: dict[str, Packaged], stage: str, serverless_config: dict[str, Any]
+) -> None:
+    """Each function's zip holds its handler in the built extension, and none of another function's files."""
+    extension = serverless_config["custom"]["esbuild"].get("outputFileExtension", ".js")
     template = packaged[stage].template
-    for name, function in template.of_type("AWS::Lambda::Function").items():
-        handler_file = function["Handler"].rsplit(".", 1)[0] + ".js"
+    functions = template.of_type("AWS::Lambda::Function")
+    folders = {name: function["Handler"].rsplit("/", 1)[0] + "/" for name, function in functions.items()}
+    for name, function in functions.items():
+        handler_file = function["Handler"].rsplit(".", 1)[0] + extension
         artifact = packaged[stage].directory / function["Code"]["S3Key"].rsplit("/", 1)[1]
         with zipfile.ZipFile(artifact) as bundle:
-            assert handler_file in bundle.namelist(), f"{name}: {bundle.namelist()}"
+            files = bundle.namelist()
+        assert handler_file in files, f"{name}: {files}"
+        foreign = [folder for other, folder in folders.items() if other != name]
+        others = [f for f in files if f.startswith(tuple(foreign))]
+        assert not others, f"{name} also packages another function's files: {others}"
 
 
 # --- IAM ------------------------------------------------------------------------------------------

@@ -8,16 +8,21 @@
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { build, type Metafile } from "esbuild";
-import { BUNDLE_RUNNER_SCRIPT, deploymentOptions, parseBundleRun } from "../support/deployment-build";
+import { join } from "node:path";
+import {
+  BUNDLE_RUNNER_SCRIPT,
+  type BuiltBundle,
+  buildFunction,
+  deploymentOptions,
+  inputPaths,
+  parseBundleRun,
+} from "../support/deployment-build";
 import { apiEvent, sqsEvent, sqsRecord, validPurchase } from "../support/events";
 
 jest.setTimeout(120_000);
 
-const ROOT = join(__dirname, "..", "..");
 const work = mkdtempSync(join(tmpdir(), "purchases-bundles-"));
-const metafiles: Record<string, Metafile> = {};
+const built: Record<string, BuiltBundle> = {};
 
 /** Invokes a bundle's handler with each event in turn, in one fresh Node process, as Lambda would. */
 function invoke(name: string, events: unknown[]): Record<string, unknown>[] {
@@ -26,7 +31,7 @@ function invoke(name: string, events: unknown[]): Record<string, unknown>[] {
   const { NODE_OPTIONS: _, ...env } = process.env;
   const output = execFileSync(
     process.execPath,
-    [join(work, "invoke.js"), join(work, `${name}.js`), eventsFile],
+    [join(work, "invoke.js"), built[name]?.entry ?? name, eventsFile],
     {
       env: { ...env, POWERTOOLS_LOG_LEVEL: "ERROR", NODE_NO_WARNINGS: "1" },
       stdio: ["ignore", "pipe", "pipe"],
@@ -48,15 +53,7 @@ beforeAll(async () => {
     ["api", "src/api/handler.ts"],
     ["consumer", "src/consumer/handler.ts"],
   ] as const) {
-    const result = await build({
-      ...options,
-      entryPoints: [join(ROOT, entry)],
-      outfile: join(work, `${name}.js`),
-      bundle: true,
-      metafile: true,
-      logLevel: "error",
-    });
-    metafiles[name] = result.metafile;
+    built[name] = await buildFunction(options, entry, join(work, name));
   }
 });
 
@@ -64,8 +61,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe("the deployment bundles", () => {
   it("give openapi-backend's router the platform helpers instead of lodash and qs, and nothing else uses them", () => {
-    for (const [name, metafile] of Object.entries(metafiles)) {
-      const inputs = Object.keys(metafile.inputs).map((path) => relative(ROOT, join(ROOT, path)));
+    for (const [name, { metafile }] of Object.entries(built)) {
+      const inputs = inputPaths(metafile);
       expect({ name, packages: inputs.filter((path) => /node_modules\/(lodash|qs)\//.test(path)) }).toEqual({
         name,
         packages: [],
@@ -94,9 +91,11 @@ describe("the deployment bundles", () => {
     expect(replayed?.statusCode).toBe(202);
     expect(body(replayed).purchase_id).toBe(accepted.purchase_id);
 
-    // The message the consumer receives is the accepted purchase (the topic's raw delivery).
-    const message = { ...accepted };
-    const [batch] = invoke("consumer", [sqsEvent([sqsRecord(JSON.stringify(message))])]);
+    // The message the consumer receives is the accepted purchase (the topic's raw delivery). A message
+    // that breaks the contract beside it is forwarded to the dead-letter queue (the SQS client is loaded
+    // only then), so neither is reported as failed.
+    const poison = sqsRecord(JSON.stringify({ ...accepted, purchase_id: "not-a-uuid" }));
+    const [batch] = invoke("consumer", [sqsEvent([sqsRecord(JSON.stringify(accepted)), poison])]);
     expect(batch).toEqual({ batchItemFailures: [] });
 
     const [found, missing] = invoke("api", [

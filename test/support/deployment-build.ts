@@ -3,8 +3,8 @@
  * custom.esbuild, so that tests and benchmarks build the functions exactly as they are deployed.
  */
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
-import type { BuildOptions } from "esbuild";
+import { basename, join, relative } from "node:path";
+import { type BuildOptions, build, type Metafile } from "esbuild";
 import { parseDocument } from "yaml";
 
 const ROOT = join(__dirname, "..", "..");
@@ -28,6 +28,9 @@ const PLUGIN_ONLY = new Set([
   "disposeContext",
   "packagePath",
   "stripEntryResolveExtensions",
+  "outputFileExtension",
+  "nodeExternals",
+  "skipBuildExcludeFns",
 ]);
 
 export interface EsbuildConfig {
@@ -58,6 +61,9 @@ export function deploymentOptions(): EsbuildConfig {
     );
     options.minify = true;
   }
+  // serverless-esbuild turns its outputFileExtension into esbuild's outExtension.
+  const extension = block.outputFileExtension;
+  if (typeof extension === "string" && extension !== ".js") options.outExtension = { ".js": extension };
   options.platform ??= "node";
   options.target ??= "node22";
   // serverless-esbuild builds from the service's folder, which relative alias paths are resolved from.
@@ -73,19 +79,22 @@ export function deploymentOptions(): EsbuildConfig {
  * A Node script that loads a bundle and invokes its handler with each event of a JSON array in turn,
  * as Lambda would in one execution environment: `node <script> <bundle.js> <events.json>`. It prints
  * one line, `RUN {"load": ms, "answered": [ms after each answer], "results": [...]}`, times counted
- * from just before the bundle is required.
+ * from just before the bundle is loaded.
  */
 export const BUNDLE_RUNNER_SCRIPT = `
+const { readFileSync } = require("node:fs");
+const { pathToFileURL } = require("node:url");
 const [bundle, eventsFile] = process.argv.slice(2);
-const started = process.hrtime.bigint();
-const since = () => Number(process.hrtime.bigint() - started) / 1e6;
-const { handler } = require(bundle);
-const load = since();
-const events = JSON.parse(require("fs").readFileSync(eventsFile, "utf8"));
 const context = { getRemainingTimeInMillis: () => 10000, functionName: "bundle", awsRequestId: "bundle",
   invokedFunctionArn: "arn:aws:lambda:us-east-1:123456789012:function:bundle", memoryLimitInMB: "512",
   functionVersion: "$LATEST" };
 (async () => {
+  const started = process.hrtime.bigint();
+  const since = () => Number(process.hrtime.bigint() - started) / 1e6;
+  // An ES module build (.mjs, as Lambda loads it) is imported; a CommonJS one is required.
+  const { handler } = bundle.endsWith(".mjs") ? await import(pathToFileURL(bundle).href) : require(bundle);
+  const load = since();
+  const events = JSON.parse(readFileSync(eventsFile, "utf8"));
   const answered = [];
   const results = [];
   for (const event of events) {
@@ -107,4 +116,45 @@ export function parseBundleRun(output: string): BundleRun {
   const line = output.split("\n").find((text) => text.startsWith("RUN "));
   if (!line) throw new Error(`the bundle printed no run:\n${output}`);
   return JSON.parse(line.slice("RUN ".length)) as BundleRun;
+}
+
+export interface BuiltBundle {
+  /** The file the function's handler is loaded from. */
+  entry: string;
+  /** Every file the build wrote for it (the entry and its chunks): what its package holds. */
+  files: string[];
+  metafile: Metafile;
+}
+
+/** Builds one function as serverless-esbuild does (one output folder per function) into `outdir`. */
+export async function buildFunction(
+  options: BuildOptions,
+  entry: string,
+  outdir: string,
+): Promise<BuiltBundle> {
+  const result = await build({
+    ...options,
+    entryPoints: [join(ROOT, entry)],
+    outdir,
+    bundle: true,
+    metafile: true,
+    logLevel: "error",
+  });
+  const outputs = Object.entries(result.metafile.outputs).filter(([path]) => !path.endsWith(".map"));
+  const name = basename(entry).replace(/\.ts$/, "");
+  const main = outputs.find(
+    ([, output]) => output.entryPoint && basename(output.entryPoint).startsWith(name),
+  );
+  if (!main) throw new Error(`esbuild wrote no output for ${entry}`);
+  const absolute = (path: string) => join(options.absWorkingDir ?? process.cwd(), path);
+  return {
+    entry: absolute(main[0]),
+    files: outputs.map(([path]) => absolute(path)),
+    metafile: result.metafile,
+  };
+}
+
+/** Paths of a build's inputs relative to the repository, for reading a metafile. */
+export function inputPaths(metafile: Metafile, workingDir: string = ROOT): string[] {
+  return Object.keys(metafile.inputs).map((path) => relative(ROOT, join(workingDir, path)));
 }
