@@ -8,7 +8,7 @@
  * (SNS and the DynamoDB document client), shows what the API's own code costs on top of them.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deflateRawSync } from "node:zlib";
@@ -127,25 +127,26 @@ export async function coldStart(sinkEndpoint: string, samples: number): Promise<
           firsts.set(bundle.name, [...(firsts.get(bundle.name) ?? []), run.answered[0] ?? Number.NaN]);
         }
       }
+      // Every file a function ships (the entry and its chunks), as its package holds them.
+      const sizes = new Map<string, { size: number; zipped: number }>();
+      for (const [name, file] of files) {
+        const sources = file.all.map((path) => readFileSync(path));
+        sizes.set(name, {
+          size: sources.reduce((sum, js) => sum + js.length, 0),
+          zipped: sources.reduce((sum, js) => sum + deflateRawSync(js, { level: 9 }).length, 0),
+        });
+      }
       const rows = BUNDLES.map((bundle) => {
-        const file = files.get(bundle.name);
-        // Every file the function ships (the entry and its chunks), as its package holds them.
-        const sources = (file?.all ?? []).map((path) => readFileSync(path));
-        const size = sources.reduce((sum, js) => sum + js.length, 0);
-        const zipped = sources.reduce((sum, js) => sum + deflateRawSync(js, { level: 9 }).length, 0);
-        const map = file && options.sourcemap ? statSync(`${file.js}.map`).size : 0;
+        const { size = 0, zipped = 0 } = sizes.get(bundle.name) ?? {};
         const load = median(loads.get(bundle.name) ?? []);
         const first = median(firsts.get(bundle.name) ?? []);
         const base = bundle.baseline;
-        const baseSize = base
-          ? (files.get(base)?.all ?? []).reduce((sum, path) => sum + statSync(path).size, 0)
-          : undefined;
+        const baseSize = base ? sizes.get(base)?.size : undefined;
         const clients = bundle.clients;
         return [
           bundle.name,
           `${(size / 1024).toFixed(0)} KB`,
           `${(zipped / 1024).toFixed(0)} KB`,
-          map ? `${(map / 1024).toFixed(0)} KB` : "-",
           `${load.toFixed(1)} ms`,
           `${first.toFixed(1)} ms`,
           baseSize ? ratio(size, baseSize) : "",
@@ -161,7 +162,6 @@ export async function coldStart(sinkEndpoint: string, samples: number): Promise<
             "bundle",
             "minified",
             "zipped",
-            "source map",
             "load",
             "first answer",
             "size vs bare",

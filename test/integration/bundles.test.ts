@@ -14,7 +14,6 @@ import {
   type BuiltBundle,
   buildFunction,
   deploymentOptions,
-  inputPaths,
   parseBundleRun,
 } from "../support/deployment-build";
 import { apiEvent, sqsEvent, sqsRecord, validPurchase } from "../support/events";
@@ -62,7 +61,8 @@ afterAll(() => rmSync(work, { recursive: true, force: true }));
 describe("the deployment bundles", () => {
   it("give openapi-backend's router the platform helpers instead of lodash and qs, and nothing else uses them", () => {
     for (const [name, { metafile }] of Object.entries(built)) {
-      const inputs = inputPaths(metafile);
+      // The metafile's paths are relative to the build's working folder, the repository.
+      const inputs = Object.keys(metafile.inputs);
       expect({ name, packages: inputs.filter((path) => /node_modules\/(lodash|qs)\//.test(path)) }).toEqual({
         name,
         packages: [],

@@ -3,7 +3,7 @@
  * custom.esbuild, so that tests and benchmarks build the functions exactly as they are deployed.
  */
 import { readFileSync } from "node:fs";
-import { basename, join, relative } from "node:path";
+import { basename, join } from "node:path";
 import { type BuildOptions, build, type Metafile } from "esbuild";
 import { parseDocument } from "yaml";
 
@@ -152,9 +152,4 @@ export async function buildFunction(
     files: outputs.map(([path]) => absolute(path)),
     metafile: result.metafile,
   };
-}
-
-/** Paths of a build's inputs relative to the repository, for reading a metafile. */
-export function inputPaths(metafile: Metafile, workingDir: string = ROOT): string[] {
-  return Object.keys(metafile.inputs).map((path) => relative(ROOT, join(workingDir, path)));
 }
