@@ -201,9 +201,9 @@ def validate(items: DataFrame, rules: list[FieldRule]) -> DataFrame:
     The bronze line is kept only for rows that break a rule (the quarantine shows it); deletes (an
     incremental export lists deleted items, which are no purchases) are flagged, never accepted.
     """
-    # Three projections, each reading the columns of the one before: the text of each field, its typed
-    # value, then the rules. Built as one projection, every rule would repeat the cast it checks
-    # (measured: twice the time of the whole validation).
+    # Projections that each read the columns of the one before: the text of each field, its typed
+    # value, the rules' reason, then the line kept for a broken row. Built as one projection, every
+    # rule would repeat the cast it checks (measured: twice the time of the whole validation).
     text = {r.name: f"_text_{r.name}" for r in rules}
     texts = items.select(
         "source_file",
