@@ -267,6 +267,8 @@ def main(sizes: list[int]) -> int:
             "spark.ui.enabled": "false",
             "spark.ui.showConsoleProgress": "false",
             "spark.driver.memory": "4g",
+            # The collector the lake's local runs use (dags/lake/engines.py LOCAL_SPARK_CONF).
+            "spark.driver.extraJavaOptions": "-XX:+UseParallelGC",
         },
     )
     spark.sparkContext.setLogLevel("ERROR")
