@@ -66,6 +66,11 @@ async function concurrently(
 
 const body = JSON.stringify(validPurchase());
 
+/** A Lambda context built ahead of its turn, so its clock is given room (the functions' own timeouts are 10 and 30 s). */
+function preparedContext() {
+  return lambdaContext(600_000);
+}
+
 /** A POST /purchases invocation as Lambda would hand it over, with or without an Idempotency-Key. */
 function postInvocation(keyed: boolean): () => Promise<void> {
   const event = apiEvent({
@@ -74,8 +79,7 @@ function postInvocation(keyed: boolean): () => Promise<void> {
     headers: { "content-type": "application/json", ...(keyed ? { "idempotency-key": randomUUID() } : {}) },
     body,
   });
-  // Built ahead of its turn, so its clock is given room: the API's own timeout is 10 s.
-  const context = lambdaContext(600_000);
+  const context = preparedContext();
   return async () => {
     const result = await apiHandler(event, context);
     if (result.statusCode !== 202) throw new Error(`the API answered ${result.statusCode}: ${result.body}`);
@@ -163,7 +167,7 @@ const works: Record<Work, (request: WorkRequest) => () => Promise<number>> = {
   // One batch per invocation, as Lambda delivers them; the records of a batch run in parallel.
   consumer: ({ operations }) => {
     const events = Array.from({ length: Math.ceil(operations / BATCH) }, batchEvent);
-    const context = lambdaContext(30_000);
+    const context = preparedContext();
     return async () => {
       for (const event of events) {
         const result = await consumerHandler(event, context);
