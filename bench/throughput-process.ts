@@ -14,7 +14,7 @@ import { BatchWriteCommand, DynamoDBDocumentClient, NumberValue, PutCommand } fr
 import { handler as apiHandler } from "../src/api/handler";
 import { handler as consumerHandler } from "../src/consumer/handler";
 import { apiEvent, lambdaContext, sqsEvent, sqsRecord, validPurchase } from "../test/support/events";
-import { rawPublish as publishRaw, rawKeyedPost } from "./lib/raw-calls";
+import { rawPublish as publishRaw, purchaseMessage, rawKeyedPost } from "./lib/raw-calls";
 
 export type Work =
   | "api-keyed"
@@ -86,15 +86,6 @@ function postInvocation(keyed: boolean): () => Promise<void> {
   };
 }
 
-/** The message the API publishes for `body`: the request plus the id and time it assigns. */
-function publishedMessage(): string {
-  return JSON.stringify({
-    purchase_id: randomUUID(),
-    ...validPurchase(),
-    received_at: new Date().toISOString(),
-  });
-}
-
 const rawClients = {
   sns,
   dynamodb,
@@ -163,7 +154,11 @@ const works: Record<Work, (request: WorkRequest) => () => Promise<number>> = {
       (invoke) => invoke(),
     ),
   "raw-api-keyless": (request) =>
-    each(request, publishedMessage, (message) => publishRaw(rawClients, message)),
+    each(
+      request,
+      () => purchaseMessage(validPurchase()),
+      (message) => publishRaw(rawClients, message),
+    ),
   // One batch per invocation, as Lambda delivers them; the records of a batch run in parallel.
   consumer: ({ operations }) => {
     const events = Array.from({ length: Math.ceil(operations / BATCH) }, batchEvent);

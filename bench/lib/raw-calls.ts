@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { type PurchaseRequest, toMessage } from "../../src/purchases/purchase";
 
 export interface RawClients {
   sns: SNSClient;
@@ -21,6 +22,11 @@ export async function rawPublish(clients: RawClients, message: string): Promise<
       MessageAttributes: { schema_version: { DataType: "String", StringValue: "1.0.0" } },
     }),
   );
+}
+
+/** The message the API publishes for `request`: the request plus a new purchase id and reception time. */
+export function purchaseMessage(request: Record<string, unknown>): string {
+  return JSON.stringify(toMessage(request as PurchaseRequest, randomUUID(), new Date().toISOString()));
 }
 
 /** Records the key as in progress, publishes the purchase, completes the record; returns the message. */
@@ -40,11 +46,7 @@ export async function rawKeyedPost(
       ExpressionAttributeValues: { ":now": { N: String(now) } },
     }),
   );
-  const message = JSON.stringify({
-    ...request,
-    purchase_id: randomUUID(),
-    received_at: new Date().toISOString(),
-  });
+  const message = purchaseMessage(request);
   await rawPublish(clients, message);
   await clients.dynamodb.send(
     new UpdateItemCommand({

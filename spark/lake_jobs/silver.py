@@ -160,6 +160,11 @@ def _type_name(data_type: DataType) -> str:
 REASON_SEPARATOR = "; "
 
 
+def _broken() -> Column:
+    """Whether a validated row breaks a rule: its `reason` is not empty."""
+    return F.col("reason") != ""
+
+
 def _reasons(violations: list[tuple[Column, str]]) -> Column:
     """The messages of the violated rules joined by "; ", or "" when a row breaks none.
 
@@ -229,7 +234,7 @@ def validate(items: DataFrame, rules: list[FieldRule]) -> DataFrame:
         "is_delete",
         *[r.name for r in rules],
         "reason",
-        F.when(F.col("reason") != "", F.col("record")).alias("record"),
+        F.when(_broken(), F.col("record")).alias("record"),
     )
 
 
@@ -269,7 +274,7 @@ def settle(validated: DataFrame, derived: list[FieldRule], fields: list[str]) ->
         F.col("received_at").desc_nulls_last(),
         F.col("bronze_hour").desc(),
     )
-    ranked = validated.withColumn("_accepted", (F.col("reason") == "") & ~F.col("is_delete")).withColumn(
+    ranked = validated.withColumn("_accepted", ~_broken() & ~F.col("is_delete")).withColumn(
         "_copy", F.row_number().over(latest_first)
     )
     kept = F.col("_accepted") & (F.col("_copy") == 1)
@@ -279,12 +284,12 @@ def settle(validated: DataFrame, derived: list[FieldRule], fields: list[str]) ->
         .withColumn("reason", F.when(kept, _reasons(violations)).otherwise(F.col("reason")))
         .withColumn(
             "record",
-            F.when(kept & (F.col("reason") != ""), F.to_json(F.struct(*fields))).otherwise(F.col("record")),
+            F.when(kept & _broken(), F.to_json(F.struct(*fields))).otherwise(F.col("record")),
         )
     )
     fate = (
         F.when(F.col("is_delete"), F.lit(DELETE))
-        .when(F.col("reason") != "", F.lit(QUARANTINE))
+        .when(_broken(), F.lit(QUARANTINE))
         .when(F.col("_copy") > 1, F.lit(DUPLICATE))
         .otherwise(F.lit(SILVER))
     )
