@@ -34,15 +34,18 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
   };
 }
 
+const currentTime = () => new Date();
+
 export const handler = async (
   event: APIGatewayProxyEventV2,
   context: Context,
 ): Promise<APIGatewayProxyStructuredResultV2> => {
   logger.addContext(context);
   try {
+    // No closure made per request: under keepNames each one would also be named at run time.
     const response = await handleRequest(toHttpRequest(event), {
-      now: () => new Date(),
-      remainingTimeMs: () => context.getRemainingTimeInMillis(),
+      now: currentTime,
+      remainingTimeMs: context.getRemainingTimeInMillis.bind(context),
     });
     return { statusCode: response.statusCode, headers: response.headers, body: response.body };
   } finally {

@@ -27,13 +27,18 @@ function literalHasTooManyPlaces(text: string): boolean {
   }
 }
 
+const hasErrorFor = (errors: FieldError[], field: string) => errors.some((error) => error.field === field);
+
 export function validatePurchaseBody(value: unknown, text: string, now: Date): ValidatedPurchase {
   const errors = validatePurchaseRequest(value)
     ? []
     : toFieldErrors(validatePurchaseRequest.errors, "body", "body");
-  const has = (field: string) => errors.some((error) => error.field === field);
   if (isObject(value)) {
-    if (typeof value.total_amount === "number" && !has("total_amount") && literalHasTooManyPlaces(text)) {
+    if (
+      typeof value.total_amount === "number" &&
+      !hasErrorFor(errors, "total_amount") &&
+      literalHasTooManyPlaces(text)
+    ) {
       errors.push({
         field: "total_amount",
         location: "body",
@@ -42,7 +47,7 @@ export function validatePurchaseBody(value: unknown, text: string, now: Date): V
     }
     if (
       typeof value.purchase_date === "string" &&
-      !has("purchase_date") &&
+      !hasErrorFor(errors, "purchase_date") &&
       isTooFarInTheFuture(value.purchase_date, now)
     ) {
       errors.push({

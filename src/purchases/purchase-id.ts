@@ -5,7 +5,7 @@
  * then publishes the same purchase_id again, and the consumer's write keyed by purchase_id stores it once.
  * A random id there would turn one purchase into two.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { hash, randomUUID } from "node:crypto";
 
 /** The namespace of this service's name-based purchase ids (a fixed, randomly chosen UUID). */
 const PURCHASE_ID_NAMESPACE = "3c9f0d2e-8a41-4f57-b6de-52a1c07e9b34";
@@ -14,11 +14,17 @@ export function randomPurchaseId(): string {
   return randomUUID();
 }
 
-/** RFC 9562 UUID version 5 of `name` in `namespace`. */
-export function uuidV5(namespace: string, name: string): string {
-  const namespaceBytes = Buffer.from(namespace.replaceAll("-", ""), "hex");
-  const hash = createHash("sha1").update(namespaceBytes).update(name, "utf8").digest();
-  const bytes = hash.subarray(0, 16);
+const PURCHASE_ID_NAMESPACE_BYTES = uuidBytes(PURCHASE_ID_NAMESPACE);
+
+function uuidBytes(uuid: string): Buffer {
+  return Buffer.from(uuid.replaceAll("-", ""), "hex");
+}
+
+/** RFC 9562 UUID version 5 of `name` in `namespace` (the namespace's 16 bytes, or its text). */
+export function uuidV5(namespace: string | Buffer, name: string): string {
+  const namespaceBytes = typeof namespace === "string" ? uuidBytes(namespace) : namespace;
+  const digest = hash("sha1", Buffer.concat([namespaceBytes, Buffer.from(name, "utf8")]), "buffer");
+  const bytes = digest.subarray(0, 16);
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
   bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
   const hex = bytes.toString("hex");
@@ -28,7 +34,7 @@ export function uuidV5(namespace: string, name: string): string {
 /** The id of a purchase sent with an Idempotency-Key: the same caller, key and body give the same id. */
 export function keyedPurchaseId(caller: string, idempotencyKey: string, canonicalBody: string): string {
   // A JSON array keeps the parts apart whatever characters they contain.
-  return uuidV5(PURCHASE_ID_NAMESPACE, JSON.stringify([caller, idempotencyKey, canonicalBody]));
+  return uuidV5(PURCHASE_ID_NAMESPACE_BYTES, JSON.stringify([caller, idempotencyKey, canonicalBody]));
 }
 
 /** JSON with object keys sorted, so that the same body sent with its fields in another order is the same. */
