@@ -2,6 +2,10 @@
  * Warm throughput: invocations per second of the API handler in one process, and records per second of
  * the consumer, each against the same AWS calls made directly (no handler) at the same concurrency, with
  * every call answered at once by the sink. Rounds alternate subject and baseline; medians are reported.
+ *
+ * For reference, the POST without key also runs in a second process whose Powertools logger and metrics
+ * print nothing (POWERTOOLS_LOG_LEVEL=SILENT, POWERTOOLS_METRICS_DISABLED=true), in the same rounds: the
+ * difference between the two rows is what the structured log line and the EMF line cost per request.
  */
 import { join } from "node:path";
 import { sinkEnvironment } from "./lib/environment";
@@ -15,6 +19,8 @@ interface Pair {
   baseline: Work;
   concurrency: number;
   unit: string;
+  /** Also run the subject with Powertools' output off, as a reference row. */
+  quietReference?: boolean;
 }
 
 const PAIRS: Pair[] = [
@@ -31,6 +37,7 @@ const PAIRS: Pair[] = [
     baseline: "raw-api-keyless",
     concurrency: 16,
     unit: "invocations/s",
+    quietReference: true,
   },
   {
     label: "consumer, batches of 25",
@@ -41,14 +48,19 @@ const PAIRS: Pair[] = [
   },
 ];
 
+const QUIET_POWERTOOLS = { POWERTOOLS_LOG_LEVEL: "SILENT", POWERTOOLS_METRICS_DISABLED: "true" };
+
 export async function throughput(sinkEndpoint: string, operations: number, rounds: number): Promise<string> {
-  const helper = await startHelper<{ ready: boolean }>(join(__dirname, "throughput-process.ts"), [], {
-    ...sinkEnvironment(sinkEndpoint),
+  const script = join(__dirname, "throughput-process.ts");
+  const environment = sinkEnvironment(sinkEndpoint);
+  const helper = await startHelper<{ ready: boolean }>(script, [], {
+    ...environment,
     POWERTOOLS_LOG_LEVEL: "INFO",
   });
+  const quiet = await startHelper<{ ready: boolean }>(script, [], { ...environment, ...QUIET_POWERTOOLS });
   try {
-    const run = async (work: Work, concurrency: number, count = operations) => {
-      const result = await ask<WorkResult>(helper.child, {
+    const run = async (work: Work, concurrency: number, count = operations, target = helper) => {
+      const result = await ask<WorkResult>(target.child, {
         work,
         operations: count,
         concurrency,
@@ -56,33 +68,43 @@ export async function throughput(sinkEndpoint: string, operations: number, round
       return (result.operations / result.ms) * 1000;
     };
     const rows: string[][] = [];
+    const ratioCell = (ratios: number[]) =>
+      `${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`;
     for (const pair of PAIRS) {
+      type Runner = { name: "subject" | "baseline" | "quiet"; go: () => Promise<number> };
+      const runners: Runner[] = [
+        { name: "baseline", go: () => run(pair.baseline, pair.concurrency) },
+        { name: "subject", go: () => run(pair.subject, pair.concurrency) },
+      ];
+      if (pair.quietReference) {
+        runners.push({ name: "quiet", go: () => run(pair.subject, pair.concurrency, operations, quiet) });
+      }
       // Warm-up: connections opened, lazily loaded modules loaded, code optimised.
-      await run(pair.subject, pair.concurrency, operations);
-      await run(pair.baseline, pair.concurrency, operations);
-      const subject: number[] = [];
-      const baseline: number[] = [];
-      const ratios: number[] = [];
+      for (const runner of runners) await runner.go();
+      const rates = { subject: [] as number[], baseline: [] as number[], quiet: [] as number[] };
       // Short rounds, subject and baseline back to back in alternating order: on a shared machine the
       // ratio of neighbouring rounds is steadier than the ratio of averages.
       for (let round = 0; round < rounds; round += 1) {
-        const [first, second] =
-          round % 2 === 0 ? [pair.baseline, pair.subject] : [pair.subject, pair.baseline];
-        const firstRate = await run(first, pair.concurrency);
-        const secondRate = await run(second, pair.concurrency);
-        const [subjectRate, baselineRate] =
-          first === pair.subject ? [firstRate, secondRate] : [secondRate, firstRate];
-        subject.push(subjectRate);
-        baseline.push(baselineRate);
-        ratios.push(subjectRate / baselineRate);
+        const order = round % 2 === 0 ? runners : [...runners].reverse();
+        for (const runner of order) rates[runner.name].push(await runner.go());
       }
+      const toBaseline = (values: number[]) => values.map((rate, i) => rate / (rates.baseline[i] ?? rate));
       rows.push([
         pair.label,
         String(pair.concurrency),
-        `${median(subject).toFixed(0)} ${pair.unit}`,
-        `${median(baseline).toFixed(0)} ${pair.unit}`,
-        `${median(ratios).toFixed(2)}x (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`,
+        `${median(rates.subject).toFixed(0)} ${pair.unit}`,
+        `${median(rates.baseline).toFixed(0)} ${pair.unit}`,
+        ratioCell(toBaseline(rates.subject)),
       ]);
+      if (pair.quietReference) {
+        rows.push([
+          `${pair.label}, Powertools output off (reference)`,
+          String(pair.concurrency),
+          `${median(rates.quiet).toFixed(0)} ${pair.unit}`,
+          `${median(rates.baseline).toFixed(0)} ${pair.unit}`,
+          ratioCell(toBaseline(rates.quiet)),
+        ]);
+      }
     }
     await run("raw-batch-write", 1, Math.ceil(operations / 4));
     const batchWrite: number[] = [];
@@ -99,5 +121,6 @@ export async function throughput(sinkEndpoint: string, operations: number, round
     ].join("\n");
   } finally {
     await helper.stop();
+    await quiet.stop();
   }
 }
