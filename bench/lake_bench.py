@@ -109,19 +109,14 @@ def run_spark_floor(spark, root: Path) -> float:
     from pyspark.sql import functions as F
     from schemas import contract, json_schemas
 
-    schema = contract.silver_purchases
-    fields = list(json_schemas.purchases["properties"])
-    types = {f.name: f.dataType for f in schema.fields}
+    schemas = (json_schemas.purchases, json_schemas.silver_purchases, contract.silver_purchases)
+    rules = silver.field_rules(*schemas)
     started = time.perf_counter()
+    fields = [r.name for r in rules]
     lines = spark.read.schema(silver.line_schema(fields)).json(str(root / "bronze/purchases/*/*/*/*/*"))
-    typed = lines.select(
-        *[
-            F.coalesce(F.col(f"NewImage.{name}.S"), F.col(f"NewImage.{name}.N"))
-            .cast(types.get(name, "string"))
-            .alias(name)
-            for name in fields
-        ]
-    )
+    # Each field's text as the silver job reads it, cast to its type without any check.
+    image = F.col("NewImage")
+    typed = lines.select(*[silver._text(image, r.name).cast(r.data_type).alias(r.name) for r in rules])
     typed.write.mode("overwrite").parquet((root / "spark-floor").as_uri())
     return time.perf_counter() - started
 
