@@ -279,19 +279,13 @@ def phases(seconds: dict) -> str:
 def main(sizes: list[int]) -> int:
     import duckdb
     import pyspark
+    from lake_jobs.local_spark import LOCAL_SPARK_CONF
     from lake_jobs.session import spark_session
 
     spark = spark_session(
         "lake-bench",
-        {
-            "spark.master": "local[2]",
-            "spark.sql.shuffle.partitions": "4",
-            "spark.ui.enabled": "false",
-            "spark.ui.showConsoleProgress": "false",
-            "spark.driver.memory": "4g",
-            # The collector the lake's local runs use (dags/lake/engines.py LOCAL_SPARK_CONF).
-            "spark.driver.extraJavaOptions": "-XX:+UseParallelGC",
-        },
+        # The lake's local settings, with room for a million rows in one driver.
+        {**LOCAL_SPARK_CONF, "spark.ui.showConsoleProgress": "false", "spark.driver.memory": "4g"},
     )
     spark.sparkContext.setLogLevel("ERROR")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, {platform.system()} {platform.release()}")
