@@ -104,19 +104,20 @@ export interface components {
         Purchase: WithRequired<components["schemas"]["PurchaseFields"], "buyer_id" | "product_id" | "number_of_installments" | "total_amount" | "purchase_date"> & {
             /**
              * Format: uuid
-             * @description Assigned by the service when the purchase was accepted.
+             * @description Assigned by the service when the purchase was accepted (lower case).
              */
-            purchase_id: string;
+            readonly purchase_id: string;
             /**
-             * @description `accepted` once published, `stored` once the consumer has written it.
+             * @description `accepted` once published, `stored` once the consumer has written it. The API derives it
+             *     when it answers (`x-api-only`): it is not part of the purchase in the data contract.
              * @enum {string}
              */
-            status: "accepted" | "stored";
+            readonly status: "accepted" | "stored";
             /**
              * Format: date-time
              * @description When the API accepted the purchase (UTC).
              */
-            received_at: string;
+            readonly received_at: string;
         };
         Health: {
             /** @enum {string} */

@@ -62,7 +62,7 @@ const components = openapi.components as { schemas: Json; parameters: Record<str
 const defs = JSON.parse(
   JSON.stringify(components.schemas).replaceAll('"#/components/schemas/', '"#/$defs/'),
 ) as Json;
-const apiAjv = newAjv(Ajv2020, ["example"]);
+const apiAjv = newAjv(Ajv2020, ["example", "x-api-only"]);
 const apiExports: Record<string, string> = {};
 const apiDeclarations: string[] = [];
 for (const name of Object.keys(components.schemas)) {
@@ -126,6 +126,37 @@ const fields = Object.entries(messageSchema.properties).map(([name, property]) =
 write(
   "validators/contract.d.ts",
   `// ${HEADER}\nimport type { ValidateFunction } from "ajv";\n\n/** ${pascal("purchase message")}: the purchases object of datacontract.yaml. */\nexport interface PurchaseMessage {\n${fields.join("\n")}\n}\n\nexport declare const validatePurchaseMessage: ValidateFunction<PurchaseMessage>;\n\n/** The version of datacontract.yaml these validators were generated from. */\nexport declare const contractVersion: ${JSON.stringify(contract.version)};\n`,
+);
+
+// ---- field lists ---------------------------------------------------------------------------------
+// What the code copies from one shape of a purchase to another, so that no list of fields is typed by
+// hand: a field added to the contracts reaches the message, the responses and the table by regenerating.
+type SchemaNode = { $ref?: string; allOf?: SchemaNode[]; properties?: Record<string, unknown> };
+function propertyNames(schema: SchemaNode): string[] {
+  if (schema.$ref) {
+    const name = schema.$ref.replace("#/components/schemas/", "");
+    return propertyNames(components.schemas[name] as SchemaNode);
+  }
+  const names = (schema.allOf ?? []).flatMap(propertyNames);
+  return [...new Set([...names, ...Object.keys(schema.properties ?? {})])];
+}
+type ContractProperty = { name: string; customProperties?: { property: string; value: unknown }[] };
+const assignedBy = (property: ContractProperty) =>
+  property.customProperties?.find((custom) => custom.property === "assignedBy")?.value;
+const messageFields = ((purchases?.properties ?? []) as ContractProperty[])
+  .filter((property) => assignedBy(property) !== "consumer")
+  .map((property) => property.name);
+const purchaseFields = propertyNames(components.schemas.Purchase as SchemaNode);
+write(
+  "purchase-fields.ts",
+  `// ${HEADER}
+
+/** The fields of a purchase as the API reports it: openapi.yaml's Purchase schema. */
+export const purchaseFields = ${JSON.stringify(purchaseFields)} as const;
+
+/** The fields of the message on the purchases topic: datacontract.yaml's purchases, less those the consumer assigns. */
+export const messageFields = ${JSON.stringify(messageFields)} as const;
+`,
 );
 
 // ---- typed client -------------------------------------------------------------------------------

@@ -5,7 +5,6 @@
  * with strongly consistent reads, so a purchase is visible as soon as the write returned.
  */
 import { GetCommand, NumberValue, PutCommand } from "@aws-sdk/lib-dynamodb";
-import contractSchema from "../../generated/contract/purchases.schema.json";
 import { documentClient } from "../clients/dynamodb";
 import { config } from "../config";
 import { PurchaseStoreError } from "./errors";
@@ -25,22 +24,18 @@ export function ingestHour(at: Date): string {
   return at.toISOString().slice(0, 13);
 }
 
-/** The message fields the table keeps: every property of the contract's purchase except those set on storage. */
-const MESSAGE_FIELDS = Object.keys(contractSchema.properties).filter(
-  (name) => name !== "stored_at" && name !== "ingest_hour",
-);
-
 /**
- * The table item of a purchase stored at `storedAt`: the contract's fields (unknown ones are dropped),
- * the amount as its exact decimal text, and when and in which UTC hour it was stored.
+ * The table item of a purchase stored at `storedAt`: every field of the message, those of a newer minor
+ * version of the contract included (a tolerant reader: the lake and a newer API read them), the amount as
+ * its exact decimal text, and when and in which UTC hour it was stored (the fields the consumer assigns).
  */
 export function toItem(message: PurchaseMessage, storedAt: Date): Record<string, unknown> {
-  const item: Record<string, unknown> = {};
-  for (const name of MESSAGE_FIELDS) item[name] = (message as unknown as Record<string, unknown>)[name];
-  item.total_amount = NumberValue.from(amountToDecimalString(message.total_amount));
-  item.stored_at = storedAt.toISOString();
-  item.ingest_hour = ingestHour(storedAt);
-  return item;
+  return {
+    ...message,
+    total_amount: NumberValue.from(amountToDecimalString(message.total_amount)),
+    stored_at: storedAt.toISOString(),
+    ingest_hour: ingestHour(storedAt),
+  };
 }
 
 /** Stores a purchase unless one with its id is stored already; throws PurchaseStoreError when DynamoDB fails. */

@@ -1,6 +1,7 @@
 /** Builders of the events the handlers receive, for tests. */
 import { randomUUID } from "node:crypto";
 import type { APIGatewayProxyEventV2, Context, SQSEvent, SQSRecord } from "aws-lambda";
+import { contractVersion } from "../../generated/validators/contract";
 
 export interface HttpInput {
   method: string;
@@ -68,7 +69,7 @@ export function lambdaContext(timeoutMs = 10_000): Context {
 
 export function sqsRecord(
   body: string,
-  attributes: Record<string, string> = { schema_version: "1.0.0" },
+  attributes: Record<string, string> = { schema_version: contractVersion },
 ): SQSRecord {
   return {
     messageId: randomUUID(),

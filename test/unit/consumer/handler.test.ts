@@ -7,7 +7,9 @@ import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, NumberValue, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
+import { contractVersion } from "../../../generated/validators/contract";
 import { handler } from "../../../src/consumer/handler";
+import { CONTRACT_MAJOR } from "../../../src/consumer/ingest";
 import { lambdaContext, sqsEvent, sqsRecord } from "../../support/events";
 
 const documents = mockClient(DynamoDBDocumentClient);
@@ -69,14 +71,28 @@ describe("consumer", () => {
     expect(written.sort()).toEqual(["0.01", "0.1", "0.3", "1000000", "123456.78", "19.99"].sort());
   });
 
-  it("drops fields the contract does not know and the ones the consumer sets itself", async () => {
-    await handler(
-      sqsEvent([sqsRecord(JSON.stringify(message({ stored_at: "1999-01-01T00:00:00Z", coupon: "X" })))]),
+  it("keeps the fields of a newer minor version as sent, and sets the ones the consumer assigns itself", async () => {
+    const newer = `${CONTRACT_MAJOR}.${Number(contractVersion.split(".")[1]) + 1}.0`;
+    const body = message({
+      stored_at: "1999-01-01T00:00:00Z",
+      coupon_code: "SPRING-24",
+      gift: { wrap: true },
+    });
+    const result = await handler(
+      sqsEvent([sqsRecord(JSON.stringify(body), { schema_version: newer })]),
       lambdaContext(),
     );
+    expect(result.batchItemFailures).toEqual([]);
     const item = putItems()[0]?.Item ?? {};
-    expect(item.coupon).toBeUndefined();
+    expect(item.coupon_code).toBe("SPRING-24");
+    expect(item.gift).toEqual({ wrap: true });
     expect(item.stored_at).not.toBe("1999-01-01T00:00:00Z");
+  });
+
+  it("reads a message without a version attribute as the current version", async () => {
+    const result = await handler(sqsEvent([sqsRecord(JSON.stringify(message()), {})]), lambdaContext());
+    expect(result.batchItemFailures).toEqual([]);
+    expect(putItems()).toHaveLength(1);
   });
 
   it("counts a redelivered purchase (the put's condition fails) as a success", async () => {
@@ -122,34 +138,46 @@ describe("consumer", () => {
       "total_amount: must be greater than 0; purchase_date: is not a calendar date (YYYY-MM-DD)",
     );
     expect(attributes.source_message_id?.StringValue).toBe(poison.messageId);
-    expect(attributes.schema_version?.StringValue).toBe("1.0.0");
+    expect(attributes.schema_version?.StringValue).toBe(contractVersion);
   });
 
   it.each([
-    ["a body that is not JSON", "{not json", { schema_version: "1.0.0" }, "body: is not valid JSON"],
+    ["a body that is not JSON", "{not json", { schema_version: contractVersion }, "body: is not valid JSON"],
     [
       "a missing purchase_id",
       JSON.stringify({ ...message(), purchase_id: undefined }),
-      { schema_version: "1.0.0" },
+      { schema_version: contractVersion },
       "purchase_id: is required",
     ],
     [
       "an upper-case purchase_id",
       JSON.stringify(message({ purchase_id: "8D0F3A4E-6C8B-4C36-9D5E-3F1C2B7A9E10" })),
-      { schema_version: "1.0.0" },
+      { schema_version: contractVersion },
       "purchase_id: must match",
     ],
     [
       "an amount with three places",
       JSON.stringify(message({ total_amount: 1.005 })),
-      { schema_version: "1.0.0" },
+      { schema_version: contractVersion },
       "total_amount: must have at most 2 decimal places",
     ],
     [
-      "a contract version this consumer does not read",
+      "a newer major version",
       JSON.stringify(message()),
-      { schema_version: "2.0.0" },
-      "schema_version 2.0.0 is not supported (this consumer reads 1.x)",
+      { schema_version: `${CONTRACT_MAJOR + 1}.0.0` },
+      `schema_version ${CONTRACT_MAJOR + 1}.0.0 is not supported (this consumer reads ${CONTRACT_MAJOR}.x)`,
+    ],
+    [
+      "an older major version without an upcast",
+      JSON.stringify(message()),
+      { schema_version: `${CONTRACT_MAJOR - 1}.4.0` },
+      `schema_version ${CONTRACT_MAJOR - 1}.4.0 is not supported`,
+    ],
+    [
+      "a version attribute that is not a version",
+      JSON.stringify(message()),
+      { schema_version: "one" },
+      "schema_version one is not a version (MAJOR.MINOR.PATCH)",
     ],
   ])("dead-letters %s", async (_name, body, attributes, reason) => {
     const result = await handler(sqsEvent([sqsRecord(body, attributes)]), lambdaContext());
