@@ -5,6 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { type DynamoDBClient, PutItemCommand, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, type SNSClient } from "@aws-sdk/client-sns";
+import { SCHEMA_VERSION } from "../../src/purchases/publisher";
 import { type PurchaseRequest, toMessage } from "../../src/purchases/purchase";
 
 export interface RawClients {
@@ -19,7 +20,7 @@ export async function rawPublish(clients: RawClients, message: string): Promise<
     new PublishCommand({
       TopicArn: clients.topicArn,
       Message: message,
-      MessageAttributes: { schema_version: { DataType: "String", StringValue: "1.0.0" } },
+      MessageAttributes: { schema_version: { DataType: "String", StringValue: SCHEMA_VERSION } },
     }),
   );
 }

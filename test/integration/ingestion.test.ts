@@ -15,12 +15,29 @@ import {
   SQSClient,
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
+import { contractVersion } from "../../generated/validators/contract";
 import { handler as apiHandler } from "../../src/api/handler";
 import { handler as consumerHandler } from "../../src/consumer/handler";
 import { type QueuePoller, startQueuePoller } from "../../src/local/queue-poller";
 import type { LocalStack } from "../../src/local/stack";
 import { apiEvent, lambdaContext, validPurchase } from "../support/events";
 import { waitFor } from "../support/wait";
+
+// The previous major of the data contract, as the consumer would read it through an upcast written for a
+// major bump: it named the amount `amount` and sent it in cents. datacontract.yaml is at its first major,
+// so the consumer ships no upcast yet; this one stands in for the one a major bump adds.
+jest.mock("../../src/consumer/upcasts", () => {
+  const { contractVersion } = jest.requireActual("../../generated/validators/contract");
+  const previous = Number(String(contractVersion).split(".")[0]) - 1;
+  return {
+    upcasts: {
+      [previous]: ({ amount, ...rest }: Record<string, unknown>) => ({
+        ...rest,
+        total_amount: Number(amount) / 100,
+      }),
+    },
+  };
+});
 
 // Messages travel through moto's SNS, SQS and DynamoDB, and redrive takes maxReceiveCount visibility timeouts.
 jest.setTimeout(60_000);
@@ -149,7 +166,7 @@ describe("publishing (no consumer running)", () => {
     });
     expect(message?.MessageAttributes?.[stack.settings.schemaVersionAttribute]).toEqual({
       DataType: "String",
-      StringValue: "1.0.0",
+      StringValue: contractVersion,
     });
   });
 
@@ -262,7 +279,7 @@ describe("consuming (the local poller feeds the consumer)", () => {
       new PublishCommand({
         TopicArn: stack.purchasesTopicArn,
         Message: purchaseMessage(marker, { total_amount: 0, number_of_installments: 99 }),
-        MessageAttributes: { schema_version: { DataType: "String", StringValue: "1.0.0" } },
+        MessageAttributes: { schema_version: { DataType: "String", StringValue: contractVersion } },
       }),
     );
     const [dead] = await waitFor("the poison message in the DLQ", () => deadLetters(marker));
@@ -271,8 +288,51 @@ describe("consuming (the local poller feeds the consumer)", () => {
     expect(attributes.failure_reason?.StringValue).toBe(
       "number_of_installments: must be at most 24; total_amount: must be greater than 0",
     );
-    expect(attributes.schema_version?.StringValue).toBe("1.0.0");
+    expect(attributes.schema_version?.StringValue).toBe(contractVersion);
     expect(await storedItem(marker)).toBeUndefined();
+    await waitFor("the queue to drain", () => queueIsDrained(stack.queueUrl));
+  });
+
+  it("reads two versions in flight: an older major, a newer minor, no version; dead-letters an unknown major", async () => {
+    const [major, minor] = contractVersion.split(".").map(Number) as [number, number];
+    const publish = (body: string, version?: string) =>
+      sns.send(
+        new PublishCommand({
+          TopicArn: stack.purchasesTopicArn,
+          Message: body,
+          MessageAttributes: version
+            ? { schema_version: { DataType: "String", StringValue: version } }
+            : undefined,
+        }),
+      );
+    const ids = {
+      olderMajor: "5a1e0000-0000-4000-8000-000000000001",
+      newerMinor: "5a1e0000-0000-4000-8000-000000000002",
+      noVersion: "5a1e0000-0000-4000-8000-000000000003",
+      unknownMajor: "5a1e0000-0000-4000-8000-000000000004",
+    };
+    const { total_amount: _amount, ...older } = JSON.parse(purchaseMessage(ids.olderMajor));
+    await publish(JSON.stringify({ ...older, amount: 1999 }), `${major - 1}.2.0`);
+    await publish(purchaseMessage(ids.newerMinor, { coupon_code: "SPRING-24" }), `${major}.${minor + 1}.0`);
+    await publish(purchaseMessage(ids.noVersion));
+    await publish(purchaseMessage(ids.unknownMajor), `${major + 1}.0.0`);
+
+    const upcast = await waitFor("the older major's purchase", () => storedItem(ids.olderMajor));
+    expect(upcast.total_amount).toEqual({ N: "19.99" });
+    expect(upcast.amount).toBeUndefined();
+    const newer = await waitFor("the newer minor's purchase", () => storedItem(ids.newerMinor));
+    expect(newer.coupon_code).toEqual({ S: "SPRING-24" });
+    // The API reports what its own contract knows: the field stays in the table for the lake.
+    const read = JSON.parse((await get(ids.newerMinor)).body ?? "{}");
+    expect(read).toMatchObject({ purchase_id: ids.newerMinor, status: "stored" });
+    expect(read.coupon_code).toBeUndefined();
+    await waitFor("the purchase without a version", () => storedItem(ids.noVersion));
+
+    const [dead] = await waitFor("the unknown major in the DLQ", () => deadLetters(ids.unknownMajor));
+    expect(dead?.MessageAttributes?.failure_reason?.StringValue).toBe(
+      `schema_version ${major + 1}.0.0 is not supported (this consumer reads ${major - 1}.x, ${major}.x)`,
+    );
+    expect(await storedItem(ids.unknownMajor)).toBeUndefined();
     await waitFor("the queue to drain", () => queueIsDrained(stack.queueUrl));
   });
 

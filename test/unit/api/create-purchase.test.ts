@@ -8,7 +8,7 @@ import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { validateProblem, validatePurchase } from "../../../generated/validators/api";
-import { validatePurchaseMessage } from "../../../generated/validators/contract";
+import { contractVersion, validatePurchaseMessage } from "../../../generated/validators/contract";
 import { handler } from "../../../src/api/handler";
 import * as observability from "../../../src/observability";
 import { apiEvent, lambdaContext, validPurchase } from "../../support/events";
@@ -63,7 +63,7 @@ describe("POST /purchases", () => {
     const input = calls[0]?.args[0].input;
     expect(input?.TopicArn).toBe(process.env.PURCHASES_TOPIC_ARN);
     expect(input?.MessageAttributes).toEqual({
-      schema_version: { DataType: "String", StringValue: "1.0.0" },
+      schema_version: { DataType: "String", StringValue: contractVersion },
     });
     const message = JSON.parse(input?.Message ?? "{}");
     expect(validatePurchaseMessage(message)).toBe(true);

@@ -4,6 +4,7 @@ import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";
 import { mockClient } from "aws-sdk-client-mock";
+import openapi from "../../../generated/openapi/openapi.json";
 import { validateHealth, validateProblem, validatePurchase } from "../../../generated/validators/api";
 import { handler } from "../../../src/api/handler";
 import { apiEvent, lambdaContext, validPurchase } from "../../support/events";
@@ -30,7 +31,7 @@ describe("routing", () => {
     const result = await call("GET", "/health");
     expect(result.statusCode).toBe(200);
     expect(validateHealth(body(result))).toBe(true);
-    expect(body(result)).toEqual({ status: "ok", version: "1.0.0" });
+    expect(body(result)).toEqual({ status: "ok", version: openapi.info.version });
   });
 
   it.each([
