@@ -31,6 +31,13 @@ module.exports = {
     },
     {
       ...base,
+      displayName: "propagation",
+      testMatch: ["<rootDir>/test/propagation/**/*.test.ts"],
+      // A copy of the repository regenerated, the whole system, and one hour of the lake: minutes.
+      testTimeout: 600_000,
+    },
+    {
+      ...base,
       displayName: "faults",
       testMatch: ["<rootDir>/test/faults/**/*.test.ts"],
       // One run of the whole local system under faults: minutes, not seconds.

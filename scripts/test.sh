@@ -33,6 +33,9 @@ drift_check() {
   fi
 }
 
+# The lake's environment first: the propagation test runs an hour of the lake in a copy of the repository.
+propagation() { ensure_venv lake && jest --selectProjects propagation --runInBand; }
+
 stage "install" install_all || exit 1
 stage "lint: biome" biome ci --error-on-warnings .
 stage "type-check: tsc over src, test, bench" tsc --noEmit -p .
@@ -43,6 +46,7 @@ stage "jest: unit" jest --selectProjects unit
 stage "jest: integration (moto server)" jest --selectProjects integration --runInBand
 stage "jest: e2e (local system over HTTP)" jest --selectProjects e2e --runInBand
 stage "jest: faults (nothing lost, nothing doubled)" jest --selectProjects faults --runInBand
+stage "jest: propagation (a field added to both contracts reaches every layer)" propagation
 for area in iac lake qa; do
   [ -f "scripts/test-$area.sh" ] && stage "$area" bash "scripts/test-$area.sh"
 done
