@@ -40,6 +40,7 @@ stage "lint: openapi.yaml (Redocly)" redocly lint openapi.yaml --config test/con
 stage "lint: datacontract.yaml (datacontract lint)" "$TOOLS/bin/datacontract" lint datacontract.yaml
 stage "generated code matches its sources" drift_check
 stage "contracts: no breaking change against the released baseline" tsx scripts/contracts/cli.ts breaking
+stage "jest: contracts (the breaking-change guard on a table of changes)" jest --selectProjects contracts
 stage "jest: unit" jest --selectProjects unit
 stage "jest: integration (moto server)" jest --selectProjects integration --runInBand
 stage "jest: e2e (local system over HTTP)" jest --selectProjects e2e --runInBand

@@ -122,6 +122,14 @@ interface OasdiffChange {
 }
 const OASDIFF_WARN = 2;
 
+/** The property or parameter an oasdiff message is about: "the request property `x`", "the `x` request property's max". */
+function openapiField(text: string): string | undefined {
+  const named =
+    /(?:property|parameter) `([^`]+)`/.exec(text) ??
+    /`([^`]+)` (?:request|response) (?:property|parameter)/.exec(text);
+  return (named ?? /`([^`]+)`/.exec(text))?.[1];
+}
+
 /** The changes of `candidate` that break a client of `released` (oasdiff levels ERR and WARN). */
 export async function openapiBreakingChanges(released: string, candidate: string): Promise<BreakingChange[]> {
   const { code, stdout, stderr } = await run(OASDIFF, [
@@ -137,7 +145,7 @@ export async function openapiBreakingChanges(released: string, candidate: string
   return (changes ?? [])
     .filter((c) => c.level >= OASDIFF_WARN)
     .map((c) => ({
-      field: /`([^`]+)`/.exec(c.text)?.[1] ?? c.path ?? "",
+      field: openapiField(c.text) ?? c.path ?? "",
       change: `${c.level > OASDIFF_WARN ? "" : "(warning) "}${c.text.replaceAll("`", "'")}`,
       where: [c.operation, c.path].filter(Boolean).join(" "),
       rule: c.id,

@@ -9,6 +9,8 @@ pair on one line each, in order: several pairs cost one start of the library.
 import json
 import sys
 
+from datacontract.breaking.detector import BreakingChangeDetector
+from datacontract.changelog.normalize import normalize_pair
 from datacontract.data_contract import DataContract
 from datacontract.model.breaking import Perspective
 
@@ -23,11 +25,19 @@ def _entries(result) -> list[dict]:
 
 
 def compare(released: str, candidate: str) -> dict:
+    # What DataContract.breaking does for one perspective, with the changelog and the normalized
+    # contracts computed once for both perspectives and the changelog itself.
     before, after = _load(released), _load(candidate)
+    source, target = before.get_data_contract(), after.get_data_contract()
+    changelog = before._changelog(source, after, target)
+    normalized = normalize_pair(
+        source.model_dump(exclude_none=True, by_alias=True), target.model_dump(exclude_none=True, by_alias=True)
+    )
+    detector = BreakingChangeDetector()
     return {
-        "changelog": _entries(before.changelog(after)),
-        "consumer": _entries(before.breaking(after, perspective=Perspective.CONSUMER)),
-        "producer": _entries(before.breaking(after, perspective=Perspective.PRODUCER)),
+        "changelog": [entry.model_dump(mode="json") for entry in changelog.entries],
+        "consumer": _entries(detector.detect(changelog, Perspective.CONSUMER, *normalized)),
+        "producer": _entries(detector.detect(changelog, Perspective.PRODUCER, *normalized)),
     }
 
 
