@@ -28,7 +28,7 @@ async function breaking(args: string[]): Promise<number> {
   const summary = process.env.GITHUB_STEP_SUMMARY;
   if (flag >= 0 || summary) {
     const markdown = renderMarkdown(verdicts);
-    const file = flag >= 0 ? args[flag + 1] : summary;
+    const file = (flag >= 0 ? args[flag + 1] : undefined) ?? summary;
     if (file) appendFileSync(file, markdown);
     else process.stdout.write(`\n${markdown}`);
   }

@@ -300,7 +300,7 @@ export function renderMarkdown(verdicts: Verdict[]): string {
     out.push(
       `### ${v.passed ? "✅" : "❌"} \`${v.file}\` ${v.version} (released ${v.releasedVersion})`,
       "",
-      `${summaryLine(v)}.`,
+      `${summaryLine(v).replace(/^./, (c) => c.toUpperCase())}.`,
       "",
     );
     if (v.breaking.length > 0) {

@@ -30,9 +30,7 @@ def compare(released: str, candidate: str) -> dict:
     before, after = _load(released), _load(candidate)
     source, target = before.get_data_contract(), after.get_data_contract()
     changelog = before._changelog(source, after, target)
-    normalized = normalize_pair(
-        source.model_dump(exclude_none=True, by_alias=True), target.model_dump(exclude_none=True, by_alias=True)
-    )
+    normalized = normalize_pair(*(c.model_dump(exclude_none=True, by_alias=True) for c in (source, target)))
     detector = BreakingChangeDetector()
     return {
         "changelog": [entry.model_dump(mode="json") for entry in changelog.entries],
