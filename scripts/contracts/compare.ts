@@ -10,7 +10,7 @@
  * - datacontract.yaml: datacontract-cli's changelog and breaking-change rules. A change breaks a data
  *   reader when datacontract-cli grades it an error from the consumer's perspective (the contract
  *   loosens: a field removed, a type changed, a bound widened, a required field made optional, an allowed
- *   value added), and also when it tightens a field that already exists (a bound narrowed, an optional
+ *   value added; or may loosen: a pattern changed, a warning there), and also when it tightens a field that already exists (a bound narrowed, an optional
  *   field made required, an allowed value removed: an error from the producer's perspective). Silver and
  *   gold keep years of partitions written under the released contract, and a reader reads them under
  *   the new one: a tightened rule would describe history that does not satisfy it. Adding an optional
@@ -179,7 +179,8 @@ function isAddedOptional(entry: GradedEntry, changelog: ChangelogEntry[]): boole
 
 /** The changes in one datacontract-cli comparison that break a reader of the released data (see the top). */
 export function dataContractBreakingChanges(diff: DataContractDiff): BreakingChange[] {
-  const loosened = diff.consumer.filter((e) => e.level === "error");
+  // A warning is a change whose direction datacontract-cli cannot tell (a pattern changed): it may loosen.
+  const loosened = diff.consumer.filter((e) => e.level !== "info");
   const tightened = diff.producer.filter(
     (e) => e.level === "error" && !isAddedOptional(e, diff.changelog) && e.direction !== "loosens",
   );
@@ -189,7 +190,8 @@ export function dataContractBreakingChanges(diff: DataContractDiff): BreakingCha
     ...tightened.map((e) => [e, "data already published may not satisfy it"] as const),
   ]) {
     if (byPath.has(entry.path)) continue;
-    const aspect = entry.path.replace(/^schema\.[^.]+(\.properties\.[^.]+)?\.?/, "");
+    const element = /^schema\.[^.]+(?:\.properties\.[^.]+)?/.exec(entry.path)?.[0];
+    const aspect = element ? entry.path.slice(element.length + 1) : "";
     const message = entry.message.replace(` at ${entry.path}`, "");
     byPath.set(entry.path, {
       field: fieldOf(entry.path),

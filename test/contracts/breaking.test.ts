@@ -89,6 +89,14 @@ const openapiCases: [string, Case][] = [
     { change: (d) => (d.components.parameters.IdempotencyKey.required = true), breaks: "idempotency-key" },
   ],
   [
+    "pattern changed (an oasdiff warning)",
+    {
+      change: (d) => (d.components.parameters.IdempotencyKey.schema.pattern = "^[A-Za-z0-9-]+$"),
+      breaks: "idempotency-key",
+    },
+  ],
+  ["description changed", { change: (d) => (api.field(d, "buyer_id").description = "Who bought.") }],
+  [
     "enum value removed",
     {
       given: (d) => (api.field(d, "number_of_installments").enum = [1, 3, 6, 12, 24]),
@@ -110,6 +118,10 @@ const dataCases: [string, Case][] = [
           required: false,
         }),
     },
+  ],
+  [
+    "description changed",
+    { change: (d) => (data.field(d, "purchases", "buyer_id").description = "Who bought.") },
   ],
   [
     "field removed",
@@ -158,6 +170,13 @@ const dataCases: [string, Case][] = [
     {
       change: (d) => (data.field(d, "purchases", "buyer_id").required = false),
       breaks: "purchases.buyer_id",
+    },
+  ],
+  [
+    "pattern changed",
+    {
+      change: (d) => (data.field(d, "purchases", "ingest_hour").logicalTypeOptions.pattern = "^[0-9]{10}$"),
+      breaks: "purchases.ingest_hour",
     },
   ],
   [
