@@ -41,6 +41,7 @@ function release(): number {
       `${file} ${version}: ${changed ? "released to" : "already the release in"} ${relative(ROOT, released)}`,
     );
   }
+  console.log("Now npm run generate: the contract page shows its changelog against the release.");
   return 0;
 }
 
