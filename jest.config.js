@@ -1,6 +1,7 @@
 /**
- * Jest runs the TypeScript tests by project: unit (no network), integration (the emulator), e2e (the local
- * system), faults (the local system under injected faults).
+ * Jest runs the TypeScript tests by project: unit (no network), contracts (the breaking-change guard, with
+ * oasdiff and datacontract-cli), integration (the emulator), e2e (the local system), faults (the local
+ * system under injected faults).
  */
 const base = {
   preset: "ts-jest",
@@ -15,6 +16,11 @@ const base = {
 module.exports = {
   projects: [
     { ...base, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+    {
+      ...base,
+      displayName: "contracts",
+      testMatch: ["<rootDir>/test/contracts/**/*.test.ts"],
+    },
     {
       ...base,
       displayName: "integration",

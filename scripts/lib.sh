@@ -68,6 +68,16 @@ ensure_datacontract() {
   fi
 }
 
+# oasdiff compares openapi.yaml with the released one; a Go module, built from the Go module proxy.
+OASDIFF_MODULE="github.com/oasdiff/oasdiff@v1.39.0"
+ensure_oasdiff() {
+  if ! stamp_ok oasdiff <(echo "$OASDIFF_MODULE") || [ ! -x "$TOOLS/bin/oasdiff" ]; then
+    log "installing oasdiff ($OASDIFF_MODULE) with go install"
+    GOBIN="$TOOLS/bin" go install "$OASDIFF_MODULE"
+    stamp_write oasdiff <(echo "$OASDIFF_MODULE")
+  fi
+}
+
 # Debian's Chromium, for the browser tests (apt is the only source of a browser build here).
 ensure_chromium() {
   if ! command -v chromium >/dev/null 2>&1; then

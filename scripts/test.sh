@@ -21,7 +21,7 @@ stage() {
 }
 
 install_all() {
-  ensure_node_modules && ensure_venv emulator && ensure_datacontract && ensure_chromium
+  ensure_node_modules && ensure_venv emulator && ensure_datacontract && ensure_oasdiff && ensure_chromium
 }
 drift_check() {
   bash scripts/generate.sh >/dev/null || return 1
@@ -42,6 +42,8 @@ stage "type-check: tsc over src, test, bench" tsc --noEmit -p .
 stage "lint: openapi.yaml (Redocly)" redocly lint openapi.yaml --config test/contracts/redocly.yaml --format=stylish
 stage "lint: datacontract.yaml (datacontract lint)" "$TOOLS/bin/datacontract" lint datacontract.yaml
 stage "generated code matches its sources" drift_check
+stage "contracts: no breaking change against the released baseline" tsx scripts/contracts/cli.ts breaking
+stage "jest: contracts (the breaking-change guard on a table of changes)" jest --selectProjects contracts
 stage "jest: unit" jest --selectProjects unit
 stage "jest: integration (moto server)" jest --selectProjects integration --runInBand
 stage "jest: e2e (local system over HTTP)" jest --selectProjects e2e --runInBand

@@ -1,6 +1,7 @@
 /**
  * The pages for people, in a real browser: Debian's headless Chromium opens /docs and /contract on the
- * local server and must find every operation of openapi.yaml and every field of datacontract.yaml.
+ * local server and must find every operation of openapi.yaml and every field of datacontract.yaml, and on
+ * /contract the contract's version and its changelog against the released one in contracts/released/.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -10,7 +11,10 @@ import { parse } from "yaml";
 const root = join(__dirname, "..", "..");
 const apiUrl = process.env.API_URL ?? "";
 const openapi = parse(readFileSync(join(root, "openapi.yaml"), "utf8"));
-const contract = parse(readFileSync(join(root, "datacontract.yaml"), "utf8"));
+const contractText = readFileSync(join(root, "datacontract.yaml"), "utf8");
+const contract = parse(contractText);
+const releasedText = readFileSync(join(root, "contracts", "released", "datacontract.yaml"), "utf8");
+const released = parse(releasedText);
 
 const operations: [string, string, string][] = Object.values(
   openapi.paths as Record<string, Record<string, { operationId: string; summary: string; tags: string[] }>>,
@@ -99,5 +103,15 @@ describe("the data contract at /contract", () => {
 
   it.each(contractFields)("shows %s.%s", (_object, field) => {
     expect(text).toContain(field);
+  });
+
+  it("shows the contract's version and its changelog against the released version", () => {
+    expect(text).toContain("Changelog");
+    expect(text).toContain(`Version ${contract.version} against the released version ${released.version}`);
+    if (contractText === releasedText) {
+      expect(text).toContain(`No changes since the released version ${released.version}.`);
+    } else {
+      expect(text).toMatch(new RegExp(`\\d+ changes? since the released version ${released.version}`));
+    }
   });
 });
