@@ -3,6 +3,9 @@
  * and the table of upcasts holds only the previous major (an upcast is retired by the next major).
  */
 import "../../support/unit-env";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse } from "yaml";
 import { contractVersion } from "../../../generated/validators/contract";
 import { CONTRACT_MAJOR, type IncomingMessage } from "../../../src/consumer/ingest";
 import { upcasts } from "../../../src/consumer/upcasts";
@@ -26,6 +29,16 @@ const incoming = (body: unknown, version: string): IncomingMessage => ({
 describe("upcasts", () => {
   it("holds an upcast for the previous major only", () => {
     for (const major of Object.keys(upcasts).map(Number)) expect(major).toBe(CONTRACT_MAJOR - 1);
+  });
+
+  it("holds an upcast for the released major when datacontract.yaml moved to a new major", () => {
+    const released = parse(
+      readFileSync(join(__dirname, "../../../contracts/released/datacontract.yaml"), "utf8"),
+    );
+    const releasedMajor = Number(String(released.version).split(".")[0]);
+    // Messages of the released major are in flight while the new major deploys.
+    const unreadable = releasedMajor < CONTRACT_MAJOR && upcasts[releasedMajor] === undefined;
+    expect({ releasedMajor, unreadable }).toEqual({ releasedMajor, unreadable: false });
   });
 
   it("reads a message of the previous major through its upcast, then checks it like any other", () => {
