@@ -15,7 +15,13 @@ const base = {
 };
 module.exports = {
   projects: [
-    { ...base, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.test.ts"] },
+    {
+      ...base,
+      displayName: "unit",
+      testMatch: ["<rootDir>/test/unit/**/*.test.ts"],
+      // The handlers read their configuration when loaded: the environment is set before any test file.
+      setupFiles: ["<rootDir>/test/support/unit-env.ts"],
+    },
     {
       ...base,
       displayName: "contracts",

@@ -1,6 +1,6 @@
 /**
- * The environment the handlers read, for unit tests: imported first by each test that loads a handler,
- * since the handlers read their configuration when loaded. The SDK is stubbed in these tests
+ * The environment the handlers read, for unit tests: jest's setupFiles for the unit project, so it is set
+ * before a test file loads a handler (the handlers read their configuration when loaded). The SDK is stubbed in these tests
  * (aws-sdk-client-mock), so the endpoint is never called; logs and metrics are kept quiet.
  */
 Object.assign(process.env, {

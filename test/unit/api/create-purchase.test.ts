@@ -3,7 +3,6 @@
  * (replay, conflict, in progress, publish failure) over the real Powertools idempotency utility and an
  * in-memory table that honours its conditional writes.
  */
-import "../../support/unit-env";
 import { DynamoDBClient, UpdateItemCommand } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";

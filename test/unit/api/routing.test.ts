@@ -1,5 +1,4 @@
 /** Routing by operationId, GET /purchases/{purchase_id}, and the guarantee that no input yields a 5xx. */
-import "../../support/unit-env";
 import { DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { DynamoDBDocumentClient, GetCommand } from "@aws-sdk/lib-dynamodb";

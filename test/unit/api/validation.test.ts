@@ -1,5 +1,4 @@
 /** Every refused request names the field, where it was sent and why (table-driven, one row per rule). */
-import "../../support/unit-env";
 import { PublishCommand, SNSClient } from "@aws-sdk/client-sns";
 import { mockClient } from "aws-sdk-client-mock";
 import { validateProblem } from "../../../generated/validators/api";

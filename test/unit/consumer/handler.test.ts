@@ -2,7 +2,6 @@
  * The consumer with the SDK stubbed: partial batch failure (one bad record never fails its neighbours),
  * the item written, duplicates counted as success, contract breaches forwarded to the DLQ with their reason.
  */
-import "../../support/unit-env";
 import { ConditionalCheckFailedException, DynamoDBClient } from "@aws-sdk/client-dynamodb";
 import { SendMessageCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { DynamoDBDocumentClient, NumberValue, PutCommand } from "@aws-sdk/lib-dynamodb";

@@ -2,7 +2,6 @@
  * Two majors of the data contract in flight: a message of the previous major is read through its upcast,
  * and the table of upcasts holds only the previous major (an upcast is retired by the next major).
  */
-import "../../support/unit-env";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
