@@ -480,3 +480,13 @@ def test_the_role_outlives_a_first_deploy(bootstrap: dict[str, Any]) -> None:
     durations = {int(d) for d in re.findall(r"role-duration-seconds:\s*(\d+)", workflow)}
     assert durations, "the stage deploy asks for no session duration"
     assert max(durations) <= _role(bootstrap)["MaxSessionDuration"]
+
+
+def test_keys_are_changed_only_when_tagged_by_the_stacks(
+    bootstrap: dict[str, Any], serverless_config: dict[str, Any]
+) -> None:
+    assert serverless_config["provider"]["stackTags"]["service"] == "${self:service}"
+    destructive = {"kms:DisableKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKeyRotation"}
+    for statement in _statements(bootstrap):
+        if destructive & set(as_list(statement["Action"])):
+            assert statement["Condition"] == {"StringEquals": {"aws:ResourceTag/service": "StackPrefix"}}
