@@ -87,3 +87,15 @@ ensure_chromium() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium >/dev/null
   fi
 }
+
+# actionlint, built from its Go module through the Go module proxy (needs Go 1.25 or later on PATH).
+ACTIONLINT_MODULE="github.com/rhysd/actionlint/cmd/actionlint@v1.7.12"
+ensure_actionlint() {
+  if ! stamp_ok actionlint <(echo "$ACTIONLINT_MODULE") || [ ! -x "$TOOLS/bin/actionlint" ]; then
+    command -v go >/dev/null 2>&1 || { log "actionlint needs Go 1.25 or later on PATH"; return 1; }
+    log "building $ACTIONLINT_MODULE"
+    mkdir -p "$TOOLS/bin"
+    GOBIN="$TOOLS/bin" GOFLAGS=-mod=mod go install "$ACTIONLINT_MODULE"
+    stamp_write actionlint <(echo "$ACTIONLINT_MODULE")
+  fi
+}

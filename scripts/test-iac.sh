@@ -5,6 +5,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_node_modules
 ensure_venv iac
+ensure_actionlint
 cd "$ROOT"
 "$TOOLS/venv-iac/bin/ruff" check test/iac
 "$TOOLS/venv-iac/bin/ruff" format --check test/iac
