@@ -99,3 +99,33 @@ ensure_actionlint() {
     stamp_write actionlint <(echo "$ACTIONLINT_MODULE")
   fi
 }
+
+# openapi-generator-cli, which generates the Python and TypeScript clients the e2e tests drive the API
+# with: one jar from Maven Central (through mvn, so no mirror is named here), checked against its pin.
+OPENAPI_GENERATOR_VERSION=7.25.0
+OPENAPI_GENERATOR_SHA256=41ce4f6b07f196676439d710759fa1ced7a08066d06ff1bf314681470289efae
+OPENAPI_GENERATOR_JAR="$TOOLS/openapi-generator/openapi-generator-cli-$OPENAPI_GENERATOR_VERSION.jar"
+ensure_openapi_generator() {
+  [ -f "$OPENAPI_GENERATOR_JAR" ] && return 0
+  if ! command -v mvn >/dev/null 2>&1; then
+    log "installing Debian's maven"
+    local sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq maven >/dev/null
+  fi
+  log "installing openapi-generator-cli $OPENAPI_GENERATOR_VERSION"
+  local work; work="$(mktemp -d)"
+  mvn -q -B -Dmaven.repo.local="$work/m2" \
+    org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy \
+    -Dartifact="org.openapitools:openapi-generator-cli:$OPENAPI_GENERATOR_VERSION:jar" \
+    -DoutputDirectory="$work/out" >&2
+  local jar="$work/out/openapi-generator-cli-$OPENAPI_GENERATOR_VERSION.jar"
+  if ! echo "$OPENAPI_GENERATOR_SHA256  $jar" | sha256sum -c --quiet -; then
+    rm -rf "$work"
+    echo "openapi-generator-cli $OPENAPI_GENERATOR_VERSION does not match its pinned SHA-256" >&2
+    return 1
+  fi
+  mkdir -p "$(dirname "$OPENAPI_GENERATOR_JAR")"
+  mv "$jar" "$OPENAPI_GENERATOR_JAR"
+  rm -rf "$work"
+}

@@ -21,7 +21,8 @@ stage() {
 }
 
 install_all() {
-  ensure_node_modules && ensure_venv emulator && ensure_datacontract && ensure_oasdiff && ensure_chromium
+  ensure_node_modules && ensure_venv emulator && ensure_datacontract && ensure_oasdiff && ensure_chromium \
+    && ensure_openapi_generator && ensure_venv clients
 }
 drift_check() {
   bash scripts/generate.sh >/dev/null || return 1

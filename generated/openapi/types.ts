@@ -95,7 +95,8 @@ export interface components {
             total_amount?: number;
             /**
              * Format: date
-             * @description The calendar date of the purchase (ISO 8601), at most one day after today (UTC).
+             * @description The calendar date of the purchase (ISO 8601), from 2000-01-01 (the shop sold nothing
+             *     before) to one day after today (UTC).
              * @example 2024-11-05
              */
             purchase_date?: string;
@@ -143,6 +144,17 @@ export interface components {
             /** @description One entry per offending field. */
             errors?: components["schemas"]["FieldError"][];
         };
+        /**
+         * @description The body of an answer API Gateway gives itself, before or instead of the API's function
+         *     (`401`, `404` without a route, `413` over 10 MB, `429`, `500` when the function fails).
+         */
+        GatewayMessage: {
+            /**
+             * @description The gateway's reason, e.g. `Unauthorized` or `Too Many Requests`.
+             * @example Too Many Requests
+             */
+            message: string;
+        };
         FieldError: {
             /**
              * @description The field's name (a dotted path for nested fields; `body` for the whole body).
@@ -174,19 +186,34 @@ export interface components {
         /** @description The Idempotency-Key was used with another body, or its first request is still running. */
         Conflict: {
             headers: {
+                /** @description Seconds to wait when the first request with this key is still running. */
+                "Retry-After"?: number;
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description The body is larger than 16 KiB. */
+        /**
+         * @description The body is larger than 16 KiB (a problem from the API), or larger than 10 MB (API Gateway's
+         *     message, before the API runs).
+         */
         PayloadTooLarge: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
+                "application/json": components["schemas"]["GatewayMessage"];
+            };
+        };
+        /** @description API Gateway refuses a request whose body is larger than 10 MB before the API runs. */
+        GatewayPayloadTooLarge: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["GatewayMessage"];
             };
         };
         /** @description The body is not `application/json`. */
@@ -207,20 +234,95 @@ export interface components {
                 "application/problem+json": components["schemas"]["Problem"];
             };
         };
-        /** @description No purchase with this id has been stored (yet). */
+        /**
+         * @description No purchase with this id has been stored (yet); or the path matches no operation (a wrong
+         *     server URL): a problem from the API, or API Gateway's message on a deployed stage.
+         */
         NotFound: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/problem+json": components["schemas"]["Problem"];
+                "application/json": components["schemas"]["GatewayMessage"];
+            };
+        };
+        /**
+         * @description The path matches no operation (a wrong server URL): a problem from the API, or API Gateway's
+         *     message on a deployed stage, which routes only this document's operations.
+         */
+        RouteNotFound: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+                "application/json": components["schemas"]["GatewayMessage"];
+            };
+        };
+        /**
+         * @description The path exists, but not with this method (a `HEAD`, an `OPTIONS`, or a wrong server URL that
+         *     lands on another path); `Allow` lists the methods it accepts. A deployed stage answers API
+         *     Gateway's `404` instead, as it routes only this document's operations.
+         */
+        MethodNotAllowed: {
+            headers: {
+                /**
+                 * @description The methods the path accepts, e.g. `POST`.
+                 * @example POST
+                 */
+                Allow: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+            };
+        };
+        /**
+         * @description API Gateway's JWT authorizer refused the request (no token, or one that is expired, badly
+         *     signed, or from another issuer or audience); the API never saw it. `WWW-Authenticate` says why.
+         */
+        Unauthorized: {
+            headers: {
+                /** @description The authorizer's reason, e.g. `Bearer scope="" error="invalid_token" error_description="the token has expired"`. */
+                "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["GatewayMessage"];
+            };
+        };
+        /**
+         * @description API Gateway's stage throttle (rate and burst per stage in serverless.yml) refused the request
+         *     before the API ran; retry with backoff (and the same Idempotency-Key for a purchase).
+         */
+        TooManyRequests: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["GatewayMessage"];
+            };
+        };
+        /**
+         * @description A fault in the service: a problem when the API caught it, or API Gateway's message when the
+         *     function itself failed (crashed or timed out). A purchase may be retried with the same
+         *     Idempotency-Key.
+         */
+        InternalError: {
+            headers: {
+                [name: string]: unknown;
+            };
+            content: {
+                "application/problem+json": components["schemas"]["Problem"];
+                "application/json": components["schemas"]["GatewayMessage"];
             };
         };
         /** @description The purchase could not be accepted now; retry after the given delay (with the same Idempotency-Key). */
         ServiceUnavailable: {
             headers: {
                 /** @description Seconds to wait before retrying. */
-                "Retry-After"?: number;
+                "Retry-After": number;
                 [name: string]: unknown;
             };
             content: {
@@ -282,10 +384,15 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["RouteNotFound"];
+            405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["PayloadTooLarge"];
             415: components["responses"]["UnsupportedMediaType"];
             422: components["responses"]["UnprocessableContent"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -314,7 +421,12 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["GatewayPayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
             503: components["responses"]["ServiceUnavailable"];
         };
     };
@@ -336,6 +448,11 @@ export interface operations {
                     "application/json": components["schemas"]["Health"];
                 };
             };
+            404: components["responses"]["RouteNotFound"];
+            405: components["responses"]["MethodNotAllowed"];
+            413: components["responses"]["GatewayPayloadTooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["InternalError"];
         };
     };
 }

@@ -7,6 +7,7 @@ export declare const validatePurchaseFields: ValidateFunction<components["schema
 export declare const validatePurchase: ValidateFunction<components["schemas"]["Purchase"]>;
 export declare const validateHealth: ValidateFunction<components["schemas"]["Health"]>;
 export declare const validateProblem: ValidateFunction<components["schemas"]["Problem"]>;
+export declare const validateGatewayMessage: ValidateFunction<components["schemas"]["GatewayMessage"]>;
 export declare const validateFieldError: ValidateFunction<components["schemas"]["FieldError"]>;
 export declare const validateIdempotencyKeyParameter: ValidateFunction<string>;
 export declare const validatePurchaseIdParameter: ValidateFunction<string>;

@@ -13,7 +13,7 @@ export interface PurchaseMessage {
   number_of_installments: number;
   /** The purchase total in the shop's currency, exact to the cent (at most two decimal places). */
   total_amount: number;
-  /** The calendar date of the purchase as the client sent it (ISO 8601). */
+  /** The calendar date of the purchase as the client sent it (ISO 8601), no earlier than 2000-01-01 (the shop sold nothing before). */
   purchase_date: string;
   /** When the API accepted the purchase (UTC, ISO 8601). */
   received_at: string;

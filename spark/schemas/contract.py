@@ -41,7 +41,7 @@ purchases = StructType([
     StructField("purchase_date",
         DateType(),
         False,
-        {"comment": "The calendar date of the purchase as the client sent it (ISO 8601)."}
+        {"comment": "The calendar date of the purchase as the client sent it (ISO 8601), no earlier than 2000-01-01 (the shop sold nothing before)."}
     ),
     StructField("received_at",
         TimestampType(),
@@ -94,7 +94,7 @@ silver_purchases = StructType([
     StructField("purchase_date",
         DateType(),
         False,
-        {"comment": "The calendar date of the purchase."}
+        {"comment": "The calendar date of the purchase, no earlier than 2000-01-01 (the shop sold nothing before)."}
     ),
     StructField("purchase_year",
         IntegerType(),

@@ -45,7 +45,7 @@ purchases = json.loads(
     "purchase_date": {
       "type": "string",
       "format": "date",
-      "description": "The calendar date of the purchase as the client sent it (ISO 8601)."
+      "description": "The calendar date of the purchase as the client sent it (ISO 8601), no earlier than 2000-01-01 (the shop sold nothing before)."
     },
     "received_at": {
       "type": "string",
@@ -127,7 +127,7 @@ silver_purchases = json.loads(
     "purchase_date": {
       "type": "string",
       "format": "date",
-      "description": "The calendar date of the purchase."
+      "description": "The calendar date of the purchase, no earlier than 2000-01-01 (the shop sold nothing before)."
     },
     "purchase_year": {
       "type": "integer",

@@ -1,13 +1,18 @@
 /**
- * A purchase body is checked by the validator generated from openapi.yaml, then by the two rules a
- * JSON Schema cannot state: the places of total_amount as the client wrote them, and the purchase_date
- * tolerance (at most one day after today's UTC date).
+ * A purchase body is checked by the validator generated from openapi.yaml (including the earliest
+ * purchase_date, a pattern on its year), then by the two rules a JSON Schema cannot state: the places of
+ * total_amount as the client wrote them, and the purchase_date tolerance (at most one day after today's
+ * UTC date).
  */
 import { validatePurchaseRequest } from "../../generated/validators/api";
 import { toFieldErrors } from "../field-errors";
 import { AMOUNT_DECIMAL_PLACES, decimalPlaces } from "../purchases/money";
 import type { PurchaseRequest } from "../purchases/purchase";
-import { isTooFarInTheFuture, latestAcceptedPurchaseDate } from "../purchases/purchase-date";
+import {
+  EARLIEST_PURCHASE_DATE,
+  isTooFarInTheFuture,
+  latestAcceptedPurchaseDate,
+} from "../purchases/purchase-date";
 import type { FieldError } from "./http";
 import { numberLiteral } from "./request-body";
 
@@ -29,10 +34,24 @@ function literalHasTooManyPlaces(text: string): boolean {
 
 const hasErrorFor = (errors: FieldError[], field: string) => errors.some((error) => error.field === field);
 
+/**
+ * The schema's pattern on purchase_date bounds its year: said in words rather than as a regex, and only
+ * for a date that is otherwise well formed (a malformed one is already refused as no calendar date).
+ */
+function earliestDateInWords(errors: FieldError[]): FieldError[] {
+  const isPattern = (error: FieldError) =>
+    error.field === "purchase_date" && error.reason.startsWith("must match ");
+  const malformed = errors.some((error) => error.field === "purchase_date" && !isPattern(error));
+  return errors.flatMap((error) => {
+    if (!isPattern(error)) return [error];
+    return malformed ? [] : [{ ...error, reason: `must be no earlier than ${EARLIEST_PURCHASE_DATE}` }];
+  });
+}
+
 export function validatePurchaseBody(value: unknown, text: string, now: Date): ValidatedPurchase {
   const errors = validatePurchaseRequest(value)
     ? []
-    : toFieldErrors(validatePurchaseRequest.errors, "body", "body");
+    : earliestDateInWords(toFieldErrors(validatePurchaseRequest.errors, "body", "body"));
   if (isObject(value)) {
     if (
       typeof value.total_amount === "number" &&

@@ -1,8 +1,12 @@
 /**
- * openapi.yaml documents the tolerance: a purchase_date may be at most one day after the server's current
- * UTC date, which covers every time zone ahead of UTC.
+ * openapi.yaml documents the bounds: a purchase_date is no earlier than 2000-01-01 (its pattern, which the
+ * generated validator checks) and at most one day after the server's current UTC date, which covers every
+ * time zone ahead of UTC.
  */
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** The earliest purchase_date openapi.yaml's pattern accepts: the shop sold nothing before 2000. */
+export const EARLIEST_PURCHASE_DATE = "2000-01-01";
 
 /** The latest purchase_date accepted at `now` (YYYY-MM-DD). */
 export function latestAcceptedPurchaseDate(now: Date): string {

@@ -150,3 +150,31 @@ def test_the_silver_gate_blocks_a_batch_whose_stored_at_is_not_its_ingest_hour(s
     assert [c["name"] for c in result["checks"] if c["outcome"] == "fail"] == [
         "stored_at falls in its ingest_hour"
     ]
+
+
+def test_the_silver_gate_blocks_a_purchase_dated_before_2000(spark, silver_rows):
+    from pyspark.sql import functions as F
+
+    checks = _checks("generated/silver_purchases.yml", "checks/silver_purchases.yml")
+    day = date(1999, 12, 31)
+    parts = {
+        "purchase_date": day,
+        "purchase_year": day.year,
+        "purchase_month": day.month,
+        "purchase_day": day.day,
+        "purchase_weekday": day.isoweekday(),
+    }
+    broken = silver_rows
+    for column, value in parts.items():
+        broken = broken.withColumn(
+            column,
+            F.when(F.col("buyer_id") == 3, F.lit(value))
+            .otherwise(F.col(column))
+            .cast(dict(silver_rows.dtypes)[column]),
+        )
+    result = run_gate(spark, {"silver_purchases": broken}, checks, NOW, "silver test")
+    assert result["errors"] == []
+    assert not result["passed"]
+    assert [c["name"] for c in result["checks"] if c["outcome"] == "fail"] == [
+        "silver_purchases__purchase_date__quality_sql_0"
+    ]

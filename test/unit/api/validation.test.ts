@@ -225,6 +225,42 @@ const cases: [string, { given: Given; want: Want }][] = [
     },
   ],
   [
+    "date in year 0, which most languages cannot hold",
+    {
+      given: { body: withBody({ purchase_date: "0000-01-01" }) },
+      want: {
+        status: 422,
+        field: "purchase_date",
+        location: "body",
+        reason: "must be no earlier than 2000-01-01",
+      },
+    },
+  ],
+  [
+    "date the day before 2000",
+    {
+      given: { body: withBody({ purchase_date: "1999-12-31" }) },
+      want: {
+        status: 422,
+        field: "purchase_date",
+        location: "body",
+        reason: "must be no earlier than 2000-01-01",
+      },
+    },
+  ],
+  [
+    "date with a five-digit year",
+    {
+      given: { body: withBody({ purchase_date: "20240-11-05" }) },
+      want: {
+        status: 422,
+        field: "purchase_date",
+        location: "body",
+        reason: "is not a calendar date (YYYY-MM-DD)",
+      },
+    },
+  ],
+  [
     "date two days ahead",
     {
       given: { body: withBody({ purchase_date: utcDate(2) }) },
@@ -404,6 +440,7 @@ const accepted: [string, { given: Record<string, unknown> | string }][] = [
   ["24 installments", { given: { number_of_installments: 24 } }],
   ["a purchase dated tomorrow (UTC)", { given: { purchase_date: utcDate(1) } }],
   ["a purchase dated years ago", { given: { purchase_date: "2019-02-28" } }],
+  ["the earliest date, 2000-01-01", { given: { purchase_date: "2000-01-01" } }],
   ["a leap day", { given: { purchase_date: "2024-02-29" } }],
   [
     "an amount written with a trailing zero",
