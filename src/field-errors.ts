@@ -58,6 +58,10 @@ function reasonOf(error: ErrorObject): string {
       return `must be at least ${String(params.limit)} characters long`;
     case "maxLength":
       return `must be at most ${String(params.limit)} characters long`;
+    case "formatMinimum":
+      return `must be no earlier than ${String(params.limit)}`;
+    case "formatMaximum":
+      return `must be no later than ${String(params.limit)}`;
     case "pattern":
       return `must match ${String(params.pattern)}`;
     case "format":

@@ -40,7 +40,7 @@ function newAjv(AjvClass: typeof Ajv | typeof Ajv2020, extraKeywords: string[]):
     strict: true,
     code: { source: true, lines: true, formats: _`require("ajv-formats/dist/formats").fullFormats` },
   });
-  addFormats(ajv, { mode: "full" });
+  addFormats(ajv, { mode: "full", keywords: true });
   ajv.addKeyword(decimalPlaces);
   ajv.addVocabulary(extraKeywords);
   return ajv;
@@ -95,12 +95,19 @@ const messageSchema = JSON.parse(readFileSync(join(OUT, "contract", "purchases.s
   properties: Record<string, Json>;
   required: string[];
 };
-// The exported JSON Schema has no notion of scale: carry decimal(p,s) over as x-decimal-places.
+// The exported JSON Schema has no notion of scale: carry decimal(p,s) over as x-decimal-places. It
+// writes a date's bounds as JSON Schema's numeric minimum and maximum: they become formatMinimum and
+// formatMaximum, which compare dates (ajv-formats).
 const purchases = contract.schema.find((object) => object.name === "purchases");
 for (const property of purchases?.properties ?? []) {
   const scale = /^decimal\(\d+,\s*(\d+)\)$/.exec(property.physicalType ?? "")?.[1];
   const target = messageSchema.properties[property.name];
   if (scale !== undefined && target) target["x-decimal-places"] = Number(scale);
+  for (const bound of ["minimum", "maximum"] as const) {
+    if (typeof target?.[bound] !== "string") continue;
+    target[bound === "minimum" ? "formatMinimum" : "formatMaximum"] = target[bound];
+    delete target[bound];
+  }
 }
 const contractSchema = { $comment: HEADER, ...messageSchema };
 write("contract/purchases.schema.json", `${JSON.stringify(contractSchema, null, 2)}\n`);

@@ -45,7 +45,8 @@ purchases = json.loads(
     "purchase_date": {
       "type": "string",
       "format": "date",
-      "description": "The calendar date of the purchase as the client sent it (ISO 8601), no earlier than 2000-01-01 (the shop sold nothing before)."
+      "description": "The calendar date of the purchase as the client sent it (ISO 8601), no earlier than 2000-01-01 (the shop sold nothing before).",
+      "minimum": "2000-01-01"
     },
     "received_at": {
       "type": "string",
@@ -127,7 +128,8 @@ silver_purchases = json.loads(
     "purchase_date": {
       "type": "string",
       "format": "date",
-      "description": "The calendar date of the purchase, no earlier than 2000-01-01 (the shop sold nothing before)."
+      "description": "The calendar date of the purchase, no earlier than 2000-01-01 (the shop sold nothing before).",
+      "minimum": "2000-01-01"
     },
     "purchase_year": {
       "type": "integer",

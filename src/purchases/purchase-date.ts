@@ -1,12 +1,15 @@
 /**
- * openapi.yaml documents the bounds: a purchase_date is no earlier than 2000-01-01 (its pattern, which the
- * generated validator checks) and at most one day after the server's current UTC date, which covers every
- * time zone ahead of UTC.
+ * openapi.yaml documents the bounds: a purchase_date is no earlier than 2000-01-01 (datacontract.yaml's
+ * minimum; openapi.yaml states it as a pattern on the year, which the generated validator checks and
+ * generated clients understand) and at most one day after the server's current UTC date, which covers
+ * every time zone ahead of UTC.
  */
+import contractSchema from "../../generated/contract/purchases.schema.json";
+
 const DAY_MS = 24 * 60 * 60 * 1000;
 
-/** The earliest purchase_date openapi.yaml's pattern accepts: the shop sold nothing before 2000. */
-export const EARLIEST_PURCHASE_DATE = "2000-01-01";
+/** The earliest purchase_date: the shop sold nothing before it. */
+export const EARLIEST_PURCHASE_DATE: string = contractSchema.properties.purchase_date.formatMinimum;
 
 /** The latest purchase_date accepted at `now` (YYYY-MM-DD). */
 export function latestAcceptedPurchaseDate(now: Date): string {

@@ -6,6 +6,8 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
 import { parse } from "yaml";
 
 interface JsonSchema {
@@ -88,18 +90,22 @@ const validValues = (property: ContractProperty) =>
   property.quality?.find((rule) => rule.metric === "invalidValues")?.arguments?.validValues;
 
 /** A contract property's constraints in JSON Schema terms (formats the logical type implies left out). */
-function contractConstraints(property: ContractProperty): Record<string, unknown> {
+function contractConstraints(property: ContractProperty, boundsCompared = false): Record<string, unknown> {
   const options = property.logicalTypeOptions ?? {};
   const constraints: Record<string, unknown> = {};
-  for (const name of CONSTRAINTS) if (options[name] !== undefined) constraints[name] = options[name];
+  for (const name of CONSTRAINTS) {
+    if (boundsCompared && (name === "minimum" || name === "maximum")) continue;
+    if (options[name] !== undefined) constraints[name] = options[name];
+  }
   if (scaleOf(property.physicalType) !== undefined) constraints.scale = scaleOf(property.physicalType);
   if (validValues(property) !== undefined) constraints.enum = validValues(property);
   return constraints;
 }
 
-function apiConstraints(schema: JsonSchema): Record<string, unknown> {
+function apiConstraints(schema: JsonSchema, boundsCompared = false): Record<string, unknown> {
   const constraints: Record<string, unknown> = {};
   for (const name of CONSTRAINTS) {
+    if (boundsCompared && name === "pattern") continue;
     // date and date-time are the contract's logical types date and timestamp, compared as types.
     if (name === "format" && (schema.format === "date" || schema.format === "date-time")) continue;
     if (schema[name] !== undefined) constraints[name] = schema[name];
@@ -107,6 +113,30 @@ function apiConstraints(schema: JsonSchema): Record<string, unknown> {
   if (schema["x-decimal-places"] !== undefined) constraints.scale = schema["x-decimal-places"];
   if (schema.enum !== undefined) constraints.enum = schema.enum;
   return constraints;
+}
+
+const DAY_MS = 86_400_000;
+const dayBefore = (date: string) => new Date(Date.parse(date) - DAY_MS).toISOString().slice(0, 10);
+
+/**
+ * A date's bounds: the contract states them as minimum and maximum, openapi.yaml as a pattern on the
+ * year (which generated clients understand), so they are compared by what each accepts: the API's schema
+ * takes the contract's minimum and refuses the day before it.
+ */
+function dateBoundDisagreements(name: string, apiSchema: JsonSchema, property: ContractProperty): string[] {
+  const minimum = property.logicalTypeOptions?.minimum as string | undefined;
+  const { format, pattern } = apiSchema;
+  if (minimum === undefined)
+    return pattern ? [`${name}: a pattern in openapi.yaml bounds a date the contract does not`] : [];
+  const ajv = new Ajv2020({ strict: false });
+  addFormats(ajv);
+  const accepts = ajv.compile({ type: "string", format, pattern });
+  if (!accepts(minimum))
+    return [`${name}: openapi.yaml refuses ${minimum}, datacontract.yaml's earliest date`];
+  const before = dayBefore(minimum);
+  if (accepts(before))
+    return [`${name}: openapi.yaml accepts ${before}, before datacontract.yaml's earliest date`];
+  return [];
 }
 
 /** Every way the two contracts disagree on the purchase, one sentence each naming the field and the side. */
@@ -156,8 +186,10 @@ function disagreements(openapi: OpenApi, contract: Contract): string[] {
         `${name}: ${property.logicalType} in datacontract.yaml, ${logicalTypeOf(apiSchema)} in openapi.yaml`,
       );
     }
-    const api = apiConstraints(apiSchema);
-    const data = contractConstraints(property);
+    const isDate = property.logicalType === "date";
+    if (isDate) found.push(...dateBoundDisagreements(name, apiSchema, property));
+    const api = apiConstraints(apiSchema, isDate);
+    const data = contractConstraints(property, isDate);
     for (const constraint of new Set([...Object.keys(api), ...Object.keys(data)])) {
       if (JSON.stringify(api[constraint]) !== JSON.stringify(data[constraint])) {
         found.push(
@@ -335,6 +367,29 @@ describe.each<[string, { change: (openapi: OpenApi, contract: Contract) => void;
         "total_amount: scale is 3 in datacontract.yaml, 2 in openapi.yaml",
         "total_amount: scale is 3 in purchases, 2 in silver_purchases",
       ],
+    },
+  ],
+  [
+    "another earliest date",
+    {
+      change: (_openapi, contract) => {
+        const options = property(contract, "purchases", "purchase_date").logicalTypeOptions ?? {};
+        options.minimum = "1990-01-01";
+      },
+      want: [
+        "purchase_date: openapi.yaml refuses 1990-01-01, datacontract.yaml's earliest date",
+        'purchase_date: minimum is "1990-01-01" in purchases, "2000-01-01" in silver_purchases',
+      ],
+    },
+  ],
+  [
+    "an earlier date accepted by the API",
+    {
+      change: (openapi) => {
+        const date = fieldsOf(openapi).purchase_date ?? {};
+        date.pattern = "^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+      },
+      want: ["purchase_date: openapi.yaml accepts 1999-12-31, before datacontract.yaml's earliest date"],
     },
   ],
   [

@@ -161,6 +161,12 @@ describe("consumer", () => {
       "total_amount: must have at most 2 decimal places",
     ],
     [
+      "a purchase dated before the contract's earliest date",
+      JSON.stringify(message({ purchase_date: "1999-12-31" })),
+      { schema_version: contractVersion },
+      "purchase_date: must be no earlier than 2000-01-01",
+    ],
+    [
       "a newer major version",
       JSON.stringify(message()),
       { schema_version: `${CONTRACT_MAJOR + 1}.0.0` },
