@@ -176,5 +176,5 @@ def test_the_silver_gate_blocks_a_purchase_dated_before_2000(spark, silver_rows)
     assert result["errors"] == []
     assert not result["passed"]
     assert [c["name"] for c in result["checks"] if c["outcome"] == "fail"] == [
-        "silver_purchases__purchase_date__quality_sql_0"
+        "silver_purchases__purchase_date__field_minimum"
     ]
