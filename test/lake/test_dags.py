@@ -28,6 +28,7 @@ ENGINES = {
         "LAKE_JOBS_URI": "s3://purchases-test-123456789012-artifacts/spark",
         "LAKE_PYTHON_ARCHIVE_URI": "s3://purchases-test-123456789012-artifacts/spark/lake-python.tar.gz",
         "LAKE_EMR_LOGS_URI": "s3://purchases-test-123456789012-artifacts/emr-logs/",
+        "LAKE_EMR_PYTHON": "/usr/bin/python3.11",
         "LAKE_SILVER_CRAWLER": "purchases-test-silver",
         "LAKE_GOLD_CRAWLER": "purchases-test-gold",
     },
