@@ -84,9 +84,12 @@ class LakeConfig:
 
 
 def _get(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name, "").strip()
+    # On MWAA the settings are Airflow configuration options (lake.engine, ..., resources/mwaa.yml),
+    # which reach the environment as AIRFLOW__LAKE__ENGINE, ...; locally they are LAKE_ENGINE, ...
+    airflow_option = "AIRFLOW__LAKE__" + name.removeprefix("LAKE_")
+    value = (env.get(name) or env.get(airflow_option) or "").strip()
     if not value:
-        raise LakeConfigError(f"environment variable {name} is not set")
+        raise LakeConfigError(f"environment variable {name} (or {airflow_option}) is not set")
     return value
 
 

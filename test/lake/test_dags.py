@@ -108,6 +108,19 @@ def test_a_missing_setting_is_named():
         load_config({**COMMON, "LAKE_ENGINE": "emr"})
 
 
+def test_mwaa_hands_the_settings_as_airflow_options():
+    from lake.config import load_config
+
+    # resources/mwaa.yml sets lake.<key>; MWAA exports each as AIRFLOW__LAKE__<KEY>.
+    settings = {**COMMON, **ENGINES["emr-serverless"]}
+    env = {
+        (f"AIRFLOW__LAKE__{name.removeprefix('LAKE_')}" if name.startswith("LAKE_") else name): value
+        for name, value in settings.items()
+    }
+    assert load_config(env) == load_config(settings)
+    assert load_config(env).emr.python == "/usr/bin/python3.11"
+
+
 def test_bronze_exports_follow_the_engine():
     from datetime import datetime
 
