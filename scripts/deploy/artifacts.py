@@ -110,9 +110,7 @@ def _build_jobs(jobs: Path) -> None:
     spark, soda = ROOT / "spark", ROOT / "soda"
     _copy(sorted(spark.glob("*_job.py")), spark, jobs)
     _copy(
-        sorted(p for p in soda.rglob("*.yml") if p.parts[len(soda.parts)] in ("generated", "checks")),
-        ROOT,
-        jobs,
+        [*sorted((soda / "generated").rglob("*.yml")), *sorted((soda / "checks").rglob("*.yml"))], ROOT, jobs
     )
     with zipfile.ZipFile(jobs / "lake_jobs.zip", "w", zipfile.ZIP_DEFLATED) as z:
         for package in ("lake_jobs", "schemas"):
