@@ -3,15 +3,17 @@
 # and the whole lake against a moto server through dag.test(), with datacontract test on its output).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 ensure_venv lake
+# The deploy's artifact build installs the Spark jobs' packages for EMR with uv.
+ensure_uv
 ensure_venv emulator
 ensure_datacontract
 cd "$ROOT"
 
 VENV="$TOOLS/venv-lake"
-log "ruff over dags/ spark/ test/lake/ bench/"
-"$VENV/bin/ruff" check dags spark test/lake bench
-"$VENV/bin/ruff" format --check dags spark test/lake bench
+log "ruff over dags/ spark/ scripts/deploy/ test/lake/ bench/"
+"$VENV/bin/ruff" check dags spark scripts/deploy test/lake bench
+"$VENV/bin/ruff" format --check dags spark scripts/deploy test/lake bench
 
 log "pytest test/lake"
-PYTHONPATH="$ROOT/dags:$ROOT/spark" "$VENV/bin/pytest" test/lake -p no:cacheprovider \
+PYTHONPATH="$ROOT/dags:$ROOT/spark:$ROOT/scripts" "$VENV/bin/pytest" test/lake -p no:cacheprovider \
   -W ignore::DeprecationWarning -q "$@"

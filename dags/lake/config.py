@@ -29,8 +29,11 @@ class EmrSettings:
     job_role_arn: str
     # s3://bucket/prefix holding silver_job.py, gold_job.py, lake_jobs.zip and soda/ (see README).
     jobs_uri: str
-    # A packed virtualenv with soda-core-spark-df for the job's Python (spark.archives).
+    # The packages the jobs import beyond Spark (Soda Core), built for the release's Python and the
+    # application's architecture: unpacked beside the driver and each executor (spark.archives).
     python_archive_uri: str
+    # That Python, which the release ships (e.g. /usr/bin/python3.11).
+    python: str
     logs_uri: str
     silver_crawler: str
     gold_crawler: str
@@ -81,9 +84,12 @@ class LakeConfig:
 
 
 def _get(env: Mapping[str, str], name: str) -> str:
-    value = env.get(name, "").strip()
+    # On MWAA the settings are Airflow configuration options (lake.engine, ..., resources/mwaa.yml),
+    # which reach the environment as AIRFLOW__LAKE__ENGINE, ...; locally they are LAKE_ENGINE, ...
+    airflow_option = "AIRFLOW__LAKE__" + name.removeprefix("LAKE_")
+    value = (env.get(name) or env.get(airflow_option) or "").strip()
     if not value:
-        raise LakeConfigError(f"environment variable {name} is not set")
+        raise LakeConfigError(f"environment variable {name} (or {airflow_option}) is not set")
     return value
 
 
@@ -105,6 +111,7 @@ def load_config(env: Mapping[str, str] | None = None) -> LakeConfig:
             job_role_arn=_get(env, "LAKE_EMR_JOB_ROLE_ARN"),
             jobs_uri=_get(env, "LAKE_JOBS_URI").rstrip("/"),
             python_archive_uri=_get(env, "LAKE_PYTHON_ARCHIVE_URI"),
+            python=_get(env, "LAKE_EMR_PYTHON"),
             logs_uri=_get(env, "LAKE_EMR_LOGS_URI"),
             silver_crawler=_get(env, "LAKE_SILVER_CRAWLER"),
             gold_crawler=_get(env, "LAKE_GOLD_CRAWLER"),

@@ -57,11 +57,14 @@ def _emr_job(config: LakeConfig, layer: str) -> EmrServerlessStartJobOperator:
     submit = " ".join(
         [
             f"--conf spark.submit.pyFiles={emr.jobs_uri}/lake_jobs.zip",
-            # The job's Python is a packed virtualenv with Soda Core; the release's own has no Soda.
+            # The release's own Python runs the job, with Soda Core and its dependencies (built for
+            # that Python and architecture, no interpreter inside) unpacked to ./environment.
             f"--conf spark.archives={emr.python_archive_uri}#environment",
-            "--conf spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON=./environment/bin/python",
-            "--conf spark.emr-serverless.driverEnv.PYSPARK_PYTHON=./environment/bin/python",
-            "--conf spark.executorEnv.PYSPARK_PYTHON=./environment/bin/python",
+            f"--conf spark.emr-serverless.driverEnv.PYSPARK_DRIVER_PYTHON={emr.python}",
+            f"--conf spark.emr-serverless.driverEnv.PYSPARK_PYTHON={emr.python}",
+            f"--conf spark.executorEnv.PYSPARK_PYTHON={emr.python}",
+            "--conf spark.emr-serverless.driverEnv.PYTHONPATH=./environment",
+            "--conf spark.executorEnv.PYTHONPATH=./environment",
         ]
     )
     return EmrServerlessStartJobOperator(
@@ -103,9 +106,12 @@ def submit_locally(config: LakeConfig, layer: str, args: list[str]) -> None:
     spark_dir = config.local.spark_dir
     spark_submit = Path(sys.executable).with_name("spark-submit")
     conf = [item for key, value in LOCAL_SPARK_CONF.items() for item in ("--conf", f"{key}={value}")]
+    # A deployed copy of spark/ holds lake_jobs and schemas as lake_jobs.zip, which EMR puts on the path
+    # (spark.submit.pyFiles); the source tree has the packages themselves and no zip.
+    path = [str(spark_dir / "lake_jobs.zip"), str(spark_dir), os.environ.get("PYTHONPATH", "")]
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(spark_dir), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join(path),
         "PYSPARK_PYTHON": sys.executable,
         "PYSPARK_DRIVER_PYTHON": sys.executable,
     }

@@ -58,7 +58,11 @@ def local_environment(lake_root: Path, airflow_home: Path, region: str = "us-eas
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{airflow_home / 'airflow.db'}",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
-        "PYTHONPATH": os.pathsep.join([str(REPO / "dags"), str(REPO / "spark")]),
+        # A deployed copy of spark/ has the jobs' packages (the local catalog reads their schemas) as
+        # lake_jobs.zip; the source tree has them as folders.
+        "PYTHONPATH": os.pathsep.join(
+            [str(REPO / "dags"), str(REPO / "spark" / "lake_jobs.zip"), str(REPO / "spark")]
+        ),
     }
 
 

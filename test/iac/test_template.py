@@ -534,6 +534,35 @@ def test_airflow_gets_every_setting_the_lake_reads(template: Template) -> None:
     assert options["lake.engine"] == "emr-serverless"
 
 
+def test_mwaa_installs_the_requirements_version_the_stage_parameter_holds(
+    template: Template, stage: str, stack: dict[str, Any], serverless_config: dict[str, Any]
+) -> None:
+    parameter = template.body["Parameters"]["MwaaRequirementsVersion"]
+    # Resolved from SSM by CloudFormation on every deploy: npm run deploy sets it, nothing committed does.
+    assert parameter["Type"] == "AWS::SSM::Parameter::Value<String>"
+    expected = stack["settings"]["mwaaRequirementsVersionParameter"]
+    expected = expected.replace("${self:service}", serverless_config["service"]).replace(
+        "${sls:stage}", stage
+    )
+    assert parameter["Default"] == expected
+    environment = template.props("MwaaEnvironment")
+    version = environment["RequirementsS3ObjectVersion"]["Fn::If"]
+    assert version[0] == "HasMwaaRequirements"
+    assert version[1] == {"Ref": "MwaaRequirementsVersion"}
+    path = environment["RequirementsS3Path"]["Fn::If"]
+    assert path[1] == stack["settings"]["mwaaRequirementsPath"]
+
+
+def test_spark_runs_on_the_architecture_the_job_environment_is_built_for(
+    template: Template, stack: dict[str, Any]
+) -> None:
+    application = template.props("SparkApplication")
+    assert application["Architecture"] == stack["settings"]["emrArchitecture"]
+    assert application["ReleaseLabel"] == stack["settings"]["emrReleaseLabel"]
+    options = template.props("MwaaEnvironment")["AirflowConfigurationOptions"]
+    assert options["lake.emr_python"] == f"/usr/bin/python{stack['settings']['sparkPython']}"
+
+
 def test_airflow_version_matches_the_lake_pin(stack: dict[str, Any]) -> None:
     pins = (ROOT / "requirements/lake.in").read_text()
     match = re.search(r"^apache-airflow(?:\[[^\]]*\])?==([\w.]+)", pins, re.MULTILINE)

@@ -22,11 +22,6 @@ SHELLCHECK = ROOT / ".tools/venv-iac/bin/shellcheck"
 ZIZMOR = ROOT / ".tools/venv-iac/bin/zizmor"
 STAGES = ("dev", "staging", "prod")
 
-# npm scripts the workflows run that come with other parts of the product (the deploy and remove
-# commands, the contracts' breaking-change report). Each may be absent from package.json until then;
-# once present it is checked like any other.
-PENDING_SCRIPTS = {"deploy", "contracts:breaking"}
-
 
 def _load(path: Path) -> dict[str, Any]:
     body = yaml.safe_load(path.read_text())
@@ -285,10 +280,5 @@ def test_every_npm_script_the_workflows_call_exists() -> None:
     scripts = json.loads((ROOT / "package.json").read_text())["scripts"]
     called = _scripts_called()
     assert {"test", "smoke", "client:pack", "publish:release", "deploy", "contracts:breaking"} <= called
-    missing = sorted(called - set(scripts) - PENDING_SCRIPTS)
+    missing = sorted(called - set(scripts))
     assert not missing, f"package.json has no script {missing}"
-
-
-@pytest.mark.parametrize("name", sorted(PENDING_SCRIPTS))
-def test_pending_scripts_are_called(name: str) -> None:
-    assert name in _scripts_called(), f"{name} is called by no workflow: drop it from PENDING_SCRIPTS"

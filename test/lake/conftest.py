@@ -12,6 +12,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import boto3
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
@@ -20,7 +21,7 @@ _AIRFLOW_HOME = tempfile.mkdtemp(prefix="lake-tests-airflow-")
 os.environ.setdefault("AIRFLOW_HOME", _AIRFLOW_HOME)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
-for path in (REPO / "spark", REPO / "dags"):
+for path in (REPO / "spark", REPO / "dags", REPO / "scripts"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
@@ -71,3 +72,68 @@ def moto_endpoint():
     process.terminate()
     process.wait(timeout=10)
     log.close()
+
+
+@pytest.fixture(scope="session")
+def artifacts_bucket(moto_endpoint):
+    """The stage `local`'s artifacts bucket on the emulator, filled by `npm run deploy -- --artifacts-only`.
+
+    CloudFormation cannot run on the emulator, so the bucket is created here as the stack creates it
+    (versioned, named by resources/stack.yml); the upload is the deploy command's own.
+    """
+    from lake.local_run import stack_names
+
+    bucket = stack_names()["artifactsBucket"]
+    s3 = boto3.client(
+        "s3",
+        region_name="us-east-1",
+        endpoint_url=moto_endpoint,
+        aws_access_key_id="test",
+        aws_secret_access_key="test",  # noqa: S106 - the emulator's dummy key
+    )
+    s3.create_bucket(Bucket=bucket)
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    deploy = upload_artifacts(moto_endpoint)
+    assert deploy.returncode == 0, deploy.stderr[-5000:]
+    return {
+        "bucket": bucket,
+        "s3": s3,
+        "log": deploy.stderr,
+        "upload": lambda: upload_artifacts(moto_endpoint),
+    }
+
+
+def upload_artifacts(endpoint: str) -> subprocess.CompletedProcess:
+    """`npm run deploy -- --stage local --artifacts-only` against the emulator at `endpoint`."""
+    env = {
+        **os.environ,
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "test",
+        "AWS_SECRET_ACCESS_KEY": "test",
+        "PYTHONPATH": str(REPO / "scripts"),
+    }
+    command = [sys.executable, "-m", "deploy", "deploy", "--stage", "local", "--artifacts-only"]
+    return subprocess.run(
+        command, env=env, cwd=REPO, capture_output=True, text=True, timeout=600, check=False
+    )
+
+
+@pytest.fixture(scope="session")
+def deployed_code(artifacts_bucket, tmp_path_factory) -> Path:
+    """What MWAA and EMR would read from the artifacts bucket, downloaded into a fresh folder.
+
+    The folder holds dags/, spark/ and requirements.txt as uploaded, so running the lake from it fails
+    if the artifact set misses a file. Two links complete it for a local run: the local engine reads the
+    Soda checks from <root>/soda (deployed, they are spark/soda/), and the local runner reads the
+    stage's names from resources/stack.yml (on AWS, MWAA's configuration carries them).
+    """
+    from deploy.artifacts import download
+
+    root = tmp_path_factory.mktemp("deployed")
+    count = download(
+        artifacts_bucket["s3"], artifacts_bucket["bucket"], root, ["dags/", "spark/", "requirements.txt"]
+    )
+    assert count > 0
+    (root / "soda").symlink_to(root / "spark" / "soda", target_is_directory=True)
+    (root / "resources").symlink_to(REPO / "resources", target_is_directory=True)
+    return root

@@ -28,6 +28,7 @@ ENGINES = {
         "LAKE_JOBS_URI": "s3://purchases-test-123456789012-artifacts/spark",
         "LAKE_PYTHON_ARCHIVE_URI": "s3://purchases-test-123456789012-artifacts/spark/lake-python.tar.gz",
         "LAKE_EMR_LOGS_URI": "s3://purchases-test-123456789012-artifacts/emr-logs/",
+        "LAKE_EMR_PYTHON": "/usr/bin/python3.11",
         "LAKE_SILVER_CRAWLER": "purchases-test-silver",
         "LAKE_GOLD_CRAWLER": "purchases-test-gold",
     },
@@ -105,6 +106,19 @@ def test_a_missing_setting_is_named():
         load_config(env)
     with pytest.raises(LakeConfigError, match="LAKE_ENGINE must be one of"):
         load_config({**COMMON, "LAKE_ENGINE": "emr"})
+
+
+def test_mwaa_hands_the_settings_as_airflow_options():
+    from lake.config import load_config
+
+    # resources/mwaa.yml sets lake.<key>; MWAA exports each as AIRFLOW__LAKE__<KEY>.
+    settings = {**COMMON, **ENGINES["emr-serverless"]}
+    env = {
+        (f"AIRFLOW__LAKE__{name.removeprefix('LAKE_')}" if name.startswith("LAKE_") else name): value
+        for name, value in settings.items()
+    }
+    assert load_config(env) == load_config(settings)
+    assert load_config(env).emr.python == "/usr/bin/python3.11"
 
 
 def test_bronze_exports_follow_the_engine():

@@ -1,5 +1,9 @@
 """The whole lake locally: moto server, the DAG through dag.test() (`npm run lake`), Spark local mode.
 
+The DAG, its modules, the Spark jobs and the Soda checks run from what `npm run deploy` uploaded to the
+emulator's artifacts bucket (the `deployed_code` fixture), not from this repository: a file the deploy
+leaves out fails these tests.
+
 One module-scoped emulator and lake; the tests run in order: a first run, a rerun of the same hour, a
 bad batch that fails the silver gate. The hour is the current one, so the contract's freshness SLA
 holds when `datacontract test` reads the outputs.
@@ -50,7 +54,7 @@ def purchase(hour: datetime, i: int, **overrides) -> dict:
 
 
 @pytest.fixture(scope="module")
-def lake(moto_endpoint, tmp_path_factory):
+def lake(moto_endpoint, deployed_code, tmp_path_factory):
     """The emulated stack (table, buckets, alerts topic with a queue on it) and a lake folder."""
     os.environ.setdefault("AWS_ACCESS_KEY_ID", "test")
     os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "test")
@@ -86,6 +90,7 @@ def lake(moto_endpoint, tmp_path_factory):
         "root": root,
         "lake_root": root / ".local" / "lake",
         "hour": hour,
+        "code": deployed_code,
     }
 
 
@@ -111,13 +116,13 @@ def run_lake(lake) -> tuple[int, list[dict], str]:
         env={
             **os.environ,
             "AWS_ENDPOINT_URL": lake["endpoint"],
-            "PYTHONPATH": f"{REPO / 'dags'}:{REPO / 'spark'}",
+            "PYTHONPATH": str(lake["code"] / "dags"),
         },
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
-        cwd=REPO,
+        cwd=lake["code"],
     )
     runs = json.loads(summary.read_text()) if summary.exists() else []
     return completed.returncode, runs, completed.stdout + completed.stderr[-5000:]

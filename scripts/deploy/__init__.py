@@ -1,0 +1,1 @@
+"""Deploying a stage: the stack and the lake's artifacts (npm run deploy, npm run remove)."""

@@ -1,0 +1,182 @@
+"""`npm run deploy` and `npm run remove`: a whole stage, stack and lake artifacts, in one command.
+
+npm run deploy -- --stage <stage> [--region <region>]
+    1. the SSM parameter of MWAA's requirements version exists ('none' the first time);
+    2. `serverless deploy`: the stack (osls skips it when nothing changed);
+    3. the lake's artifacts built and uploaded to the stack's ArtifactsBucketName (changed files only);
+    4. if requirements.txt got a new S3 version: the parameter takes it and the stack is deployed
+       again, which hands MWAA that version.
+npm run deploy -- --stage <stage> --artifacts-only
+    Step 3 alone, to the bucket resources/stack.yml names for the stage and the caller's account, at
+    AWS_ENDPOINT_URL if set (the emulator).
+npm run remove -- --stage <stage>
+    Empties the stage's versioned buckets (every version) and removes the stack; refused for prod,
+    whose data is kept by design.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import re
+import subprocess
+import sys
+import time
+
+import boto3
+from botocore.exceptions import ClientError
+
+from deploy import artifacts
+
+ROOT = artifacts.ROOT
+SERVERLESS = ROOT / "node_modules" / ".bin" / "serverless"
+BUILD = ROOT / ".local" / "deploy" / "artifacts"
+# Stages whose tables, buckets and keys are retained (dataDeletionPolicy: Retain): never emptied here.
+PROTECTED_STAGES = ("prod",)
+NO_REQUIREMENTS = "none"
+
+
+class DeployError(Exception):
+    pass
+
+
+def log(message: str) -> None:
+    print(f"==> {message}", file=sys.stderr, flush=True)
+
+
+def service() -> str:
+    match = re.search(r"^service:\s*(\S+)", (ROOT / "serverless.yml").read_text(), re.MULTILINE)
+    if match is None:
+        raise DeployError("serverless.yml has no service name")
+    return match.group(1)
+
+
+def resolve(template: str, stage: str, account_id: str = "") -> str:
+    """A resources/stack.yml template with the variables serverless and CloudFormation fill in."""
+    tokens = {"${self:service}": service(), "${sls:stage}": stage, "${AWS::AccountId}": account_id}
+    for token, value in tokens.items():
+        template = template.replace(token, value)
+    return template
+
+
+def serverless(command: str, stage: str, region: str, *extra: str) -> None:
+    command_line = [str(SERVERLESS), command, "--stage", stage, "--region", region, *extra]
+    subprocess.run(command_line, check=True, cwd=ROOT)  # noqa: S603
+
+
+def stack_outputs(cloudformation, stage: str) -> dict[str, str]:
+    stack = cloudformation.describe_stacks(StackName=f"{service()}-{stage}")["Stacks"][0]
+    return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+
+
+def upload_artifacts(s3, bucket: str) -> artifacts.Upload:
+    started = time.monotonic()
+    layout = artifacts.build(BUILD)
+    built = time.monotonic()
+    result = artifacts.upload(s3, bucket, BUILD, layout)
+    log(
+        f"s3://{bucket}: {len(result.uploaded)} uploaded, {len(result.unchanged)} unchanged, "
+        f"{len(result.deleted)} deleted (build {built - started:.1f} s, "
+        f"upload {time.monotonic() - built:.1f} s)"
+    )
+    for key in result.uploaded + [f"{k} (deleted)" for k in result.deleted]:
+        log(f"  {key}")
+    return result
+
+
+def deploy(stage: str, region: str, artifacts_only: bool) -> None:
+    session = boto3.Session(region_name=region)
+    s3 = session.client("s3")
+    if artifacts_only:
+        account_id = session.client("sts").get_caller_identity()["Account"]
+        bucket = artifacts.stack_file()["names"]["artifactsBucket"]
+        upload_artifacts(s3, resolve(bucket, stage, account_id))
+        return
+
+    ssm = session.client("ssm")
+    parameter = resolve(artifacts.settings()["mwaaRequirementsVersionParameter"], stage)
+    # The stack reads this parameter, so it must exist before the stack's first deploy.
+    with contextlib.suppress(ssm.exceptions.ParameterAlreadyExists):
+        ssm.put_parameter(Name=parameter, Value=NO_REQUIREMENTS, Type="String", Overwrite=False)
+    log(f"deploying the stack of stage {stage}")
+    serverless("deploy", stage, region)
+    bucket = stack_outputs(session.client("cloudformation"), stage)["ArtifactsBucketName"]
+    version = upload_artifacts(s3, bucket).requirements_version
+    if not version:
+        raise DeployError(f"s3://{bucket} gave requirements.txt no version id: MWAA needs a versioned bucket")
+    if ssm.get_parameter(Name=parameter)["Parameter"]["Value"] != version:
+        log(f"MWAA's requirements.txt is now version {version}: deploying the stack again to install it")
+        ssm.put_parameter(Name=parameter, Value=version, Type="String", Overwrite=True)
+        # --force: the template is unchanged (CloudFormation reads the new value from SSM), and osls
+        # skips a deploy whose files have not changed.
+        serverless("deploy", stage, region, "--force")
+    log(f"stage {stage} deployed")
+
+
+def empty_bucket(s3, bucket: str) -> int:
+    """Delete every object version and delete marker of `bucket`; returns how many were deleted."""
+    deleted = 0
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        entries = page.get("Versions", []) + page.get("DeleteMarkers", [])
+        objects = [{"Key": e["Key"], "VersionId": e["VersionId"]} for e in entries]
+        if objects:
+            s3.delete_objects(Bucket=bucket, Delete={"Objects": objects, "Quiet": True})
+            deleted += len(objects)
+    return deleted
+
+
+def stack_buckets(cloudformation, stage: str) -> list[str]:
+    """The stage's own buckets (not osls's deployment bucket, which `serverless remove` empties itself)."""
+    resources = []
+    paginator = cloudformation.get_paginator("list_stack_resources")
+    for page in paginator.paginate(StackName=f"{service()}-{stage}"):
+        resources += page["StackResourceSummaries"]
+    return sorted(
+        r["PhysicalResourceId"]
+        for r in resources
+        if r["ResourceType"] == "AWS::S3::Bucket" and r["LogicalResourceId"] != "ServerlessDeploymentBucket"
+    )
+
+
+def remove(stage: str, region: str) -> None:
+    if stage in PROTECTED_STAGES:
+        raise DeployError(
+            f"refusing to remove stage {stage}: its data is retained by design; "
+            "delete it deliberately, outside this tool"
+        )
+    session = boto3.Session(region_name=region)
+    s3 = session.client("s3")
+    buckets = stack_buckets(session.client("cloudformation"), stage)
+    # Access logs of the other buckets would otherwise keep landing in the log bucket while it is emptied.
+    for bucket in buckets:
+        s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})
+    for bucket in buckets:
+        log(f"s3://{bucket}: {empty_bucket(s3, bucket)} object versions deleted")
+    serverless("remove", stage, region)
+    parameter = resolve(artifacts.settings()["mwaaRequirementsVersionParameter"], stage)
+    try:
+        session.client("ssm").delete_parameter(Name=parameter)
+    except ClientError as e:
+        if e.response["Error"]["Code"] != "ParameterNotFound":
+            raise
+    log(f"stage {stage} removed")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="deploy", description=__doc__.splitlines()[0])
+    parser.add_argument("command", choices=["deploy", "remove"])
+    parser.add_argument("--stage", required=True)
+    parser.add_argument("--region", default="us-east-1")
+    parser.add_argument(
+        "--artifacts-only", action="store_true", help="build and upload the lake's files only"
+    )
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "deploy":
+            deploy(args.stage, args.region, args.artifacts_only)
+        else:
+            remove(args.stage, args.region)
+    except (DeployError, ClientError, subprocess.CalledProcessError) as e:
+        print(f"{args.command} failed: {e}", file=sys.stderr)
+        return 1
+    return 0
