@@ -116,7 +116,7 @@ def run_spark_floor(spark, root: Path) -> float:
     lines = spark.read.schema(silver.line_schema(fields)).json(str(root / "bronze/purchases/*/*/*/*/*"))
     # Each field's text as the silver job reads it, cast to its type without any check.
     image = F.col("NewImage")
-    typed = lines.select(*[silver._text(image, r.name).cast(r.data_type).alias(r.name) for r in rules])
+    typed = lines.select(*[silver._text(image, r).cast(r.data_type).alias(r.name) for r in rules])
     typed.write.mode("overwrite").parquet((root / "spark-floor").as_uri())
     return time.perf_counter() - started
 
