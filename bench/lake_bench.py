@@ -48,7 +48,7 @@ def generate(bronze: Path, rows: int, seed: int = 7) -> int:
     try:
         for i in range(rows):
             stored = HOUR + timedelta(milliseconds=rng.randrange(3_600_000))
-            cents = rng.randrange(1, 500_000)
+            cents = rng.randrange(24, 500_000)  # a cent for each of up to 24 installments
             total = f"{cents // 100}.{cents % 100:02d}"
             if i % 200 == 0:
                 total = f"{total}5"  # a third decimal place: quarantined
