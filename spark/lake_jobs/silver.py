@@ -93,13 +93,12 @@ _ANNOTATIONS = {
     "tags",
     "pii",
 }
-# The formats a rule can check, by a regular expression or by a strict cast.
-_FORMATS = {
+# The formats a rule checks by a regular expression; date and date-time are checked by a strict cast.
+_FORMAT_PATTERNS = {
     "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
     "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
-    "date": None,
-    "date-time": None,
 }
+_FORMATS = {"date", "date-time", *_FORMAT_PATTERNS}
 
 
 @dataclass(frozen=True)
@@ -230,8 +229,10 @@ def _text(image: Column, rule: FieldRule) -> Column:
 
 
 def _held(image: Column, rule: FieldRule) -> Column:
-    """What the field holds when it is there but not in its DynamoDB type (null of an optional field
-    is no value), or null."""
+    """What the field holds when it is there in another DynamoDB type than its own, else null.
+
+    A NULL in an optional field is no value rather than a wrong type.
+    """
     attribute = image.getField(rule.name)
     others = [
         F.when(attribute.getField(key).isNotNull(), F.lit(what))
@@ -303,7 +304,7 @@ def _format_violated(value_format: str, raw: Column) -> Column:
         return F.to_date(raw, "yyyy-MM-dd").isNull()
     if value_format == "date-time":
         return ~raw.rlike(_TIMESTAMP) | raw.cast(TimestampType()).isNull()
-    return ~raw.rlike(_FORMATS[value_format])
+    return ~raw.rlike(_FORMAT_PATTERNS[value_format])
 
 
 # Formats that a field's Spark type already checks when the text is cast to it.
@@ -328,9 +329,8 @@ def _constraint_violation(name: str, keyword: str, value: Any, raw: Column, type
     if keyword == "pattern":
         return present & ~raw.rlike(value), f"{name}: does not match {value}"
     if keyword == "enum":
-        return typed.isNotNull() & ~typed.isin(
-            list(value)
-        ), f"{name}: not one of {', '.join(map(str, value))}"
+        allowed = ", ".join(map(str, value))
+        return typed.isNotNull() & ~typed.isin(list(value)), f"{name}: not one of {allowed}"
     if keyword == "format":
         return present & _format_violated(value, raw), f"{name}: not a valid {value}"
     raise ValueError(f"{name}: no silver rule for {keyword}")
