@@ -48,7 +48,7 @@ def generate(bronze: Path, rows: int, seed: int = 7) -> int:
     try:
         for i in range(rows):
             stored = HOUR + timedelta(milliseconds=rng.randrange(3_600_000))
-            cents = rng.randrange(1, 500_000)
+            cents = rng.randrange(24, 500_000)  # a cent for each of up to 24 installments
             total = f"{cents // 100}.{cents % 100:02d}"
             if i % 200 == 0:
                 total = f"{total}5"  # a third decimal place: quarantined
@@ -116,7 +116,7 @@ def run_spark_floor(spark, root: Path) -> float:
     lines = spark.read.schema(silver.line_schema(fields)).json(str(root / "bronze/purchases/*/*/*/*/*"))
     # Each field's text as the silver job reads it, cast to its type without any check.
     image = F.col("NewImage")
-    typed = lines.select(*[silver._text(image, r.name).cast(r.data_type).alias(r.name) for r in rules])
+    typed = lines.select(*[silver._text(image, r).cast(r.data_type).alias(r.name) for r in rules])
     typed.write.mode("overwrite").parquet((root / "spark-floor").as_uri())
     return time.perf_counter() - started
 

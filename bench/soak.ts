@@ -148,7 +148,8 @@ async function main(): Promise<void> {
             buyer_id: 1 + (index % 50_000),
             product_id: 1 + (index % 997),
             number_of_installments: 1 + (index % 24),
-            total_amount: (1 + (index % 100_000)) / 100,
+            // From 0.24: at least a cent for each of up to 24 installments.
+            total_amount: (24 + (index % 100_000)) / 100,
             purchase_date: today,
           });
           const sentAt = Date.now();

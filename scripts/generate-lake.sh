@@ -3,6 +3,7 @@
 # SodaCL checks per table (soda/generated/*.yml). Called by scripts/generate.sh; deterministic, so the
 # regenerate-and-diff check in the test command catches drift.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_node_modules
 ensure_datacontract
 cd "$ROOT"
 
@@ -31,19 +32,29 @@ trap 'rm -rf "$tmp"' EXIT
   echo
 } > spark/schemas/contract.py
 
-# JSON Schemas of the record the consumer stores and of a silver row: the silver job quarantines a
-# bronze record that breaks either, with the rule it broke.
+# JSON Schemas of the record the consumer stores and of a silver row, and the record's quality rules
+# over several fields (the JSON Schema export has no place for them): the silver job quarantines a
+# bronze record that breaks any of them, with the rule it broke.
+node -e '
+  const { parse } = require("yaml");
+  const [contract, table] = process.argv.slice(1);
+  const object = parse(require("fs").readFileSync(contract, "utf8")).schema.find((o) => o.name === table);
+  process.stdout.write(JSON.stringify(object.quality ?? [], null, 2));
+' "$CONTRACT" purchases > "$tmp/purchases_quality.json"
 {
   echo "# $HEADER"
-  echo '"""JSON Schemas exported from datacontract.yaml: the bounds, patterns and required fields of each table."""'
+  echo '"""JSON Schemas exported from datacontract.yaml (the bounds, patterns and required fields of each table),'
+  echo 'and the quality rules of the stored record."""'
   echo
   echo "import json"
   for table in purchases silver_purchases; do
     "$DC" export jsonschema "$CONTRACT" --schema-name "$table" --output "$tmp/$table.json" >/dev/null
+  done
+  for name in purchases silver_purchases purchases_quality; do
     echo
-    echo "$table = json.loads("
+    echo "$name = json.loads("
     echo "    r\"\"\""
-    cat "$tmp/$table.json"
+    cat "$tmp/$name.json"
     echo "\"\"\""
     echo ")"
   done

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The lake's checks: ruff, then pytest over test/lake (unit tests on small DataFrames, DAG integrity,
-# and the whole lake against a moto server through dag.test(), with datacontract test on its output).
+# the property that silver accepts every purchase the API accepts, and the whole lake against a moto
+# server through dag.test(), with datacontract test on its output).
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# The API's validator and the consumer's mapping draw the purchases silver must accept (tsx, fast-check).
+ensure_node_modules
 ensure_venv lake
 # The deploy's artifact build installs the Spark jobs' packages for EMR with uv.
 ensure_uv

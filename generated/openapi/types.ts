@@ -67,7 +67,12 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
-        /** @description A purchase as a client submits it. Unknown fields are refused. */
+        /**
+         * @description A purchase as a client submits it. Unknown fields are refused. Each installment is at least
+         *     `x-minimum-installment-amount` (0.01), so `total_amount` must be at least that much times
+         *     `number_of_installments`: an installment of 0.00 cannot be charged, so 0.01 in 3 installments
+         *     is refused naming both fields.
+         */
         PurchaseRequest: WithRequired<components["schemas"]["PurchaseFields"], "buyer_id" | "product_id" | "number_of_installments" | "total_amount" | "purchase_date">;
         /** @description The fields a client submits for a purchase. */
         PurchaseFields: {

@@ -62,7 +62,8 @@ const components = openapi.components as { schemas: Json; parameters: Record<str
 const defs = JSON.parse(
   JSON.stringify(components.schemas).replaceAll('"#/components/schemas/', '"#/$defs/'),
 ) as Json;
-const apiAjv = newAjv(Ajv2020, ["example", "x-api-only"]);
+// x-minimum-installment-amount relates two fields: purchase-validation.ts checks it, reading it from openapi.json.
+const apiAjv = newAjv(Ajv2020, ["example", "x-api-only", "x-minimum-installment-amount"]);
 const apiExports: Record<string, string> = {};
 const apiDeclarations: string[] = [];
 for (const name of Object.keys(components.schemas)) {

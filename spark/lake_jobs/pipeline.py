@@ -127,6 +127,7 @@ def run_silver(
         schema = contract.silver_purchases
         rules = silver.field_rules(json_schemas.purchases, json_schemas.silver_purchases, schema)
         derived = silver.derived_rules(json_schemas.purchases, json_schemas.silver_purchases, schema)
+        row_rules = silver.row_rules(json_schemas.purchases_quality, json_schemas.purchases)
         if files:
             lines = spark.read.text(files).select("value", F.col("_metadata.file_path").alias("file"))
         else:
@@ -134,7 +135,7 @@ def run_silver(
         fields = [r.name for r in rules]
         # Feeds both writes and the counts: computed once, kept for the run.
         settled = silver.settle(
-            silver.validate(silver.parse_lines(lines, fields), rules), derived, fields
+            silver.validate(silver.parse_lines(lines, fields), rules, row_rules), derived, fields
         ).persist(StorageLevel.MEMORY_AND_DISK)
         rows = silver.conform(settled.filter(F.col("fate") == silver.SILVER), schema)
 

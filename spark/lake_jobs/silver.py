@@ -7,6 +7,7 @@ decimal without ever passing through a binary float.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -26,14 +27,31 @@ from pyspark.sql.types import (
     TimestampType,
 )
 
-# One attribute of a DynamoDB item in DynamoDB JSON; the contract's fields are strings and numbers.
-_ATTRIBUTE = StructType(
-    [
-        StructField("S", StringType()),
-        StructField("N", StringType()),
-        StructField("NULL", BooleanType()),
-    ]
-)
+# The types of a DynamoDB attribute value, as a reason names what a field holds. Each is read as text
+# (a list, map or set as its JSON), so that a field is read only from the type its contract stores.
+_DYNAMODB_TYPES = {
+    "S": "a string",
+    "N": "a number",
+    "BOOL": "a boolean",
+    "NULL": "null",
+    "B": "binary",
+    "L": "a list",
+    "M": "a map",
+    "SS": "a string set",
+    "NS": "a number set",
+    "BS": "a binary set",
+}
+_ATTRIBUTE = StructType([StructField(key, StringType()) for key in _DYNAMODB_TYPES])
+
+# The DynamoDB type that stores each JSON Schema type of the contract.
+_STORED_AS = {"string": "S", "integer": "N", "number": "N", "boolean": "BOOL"}
+# The Spark type of a record field that silver does not keep.
+_SPARK_TYPES = {
+    "string": StringType(),
+    "integer": LongType(),
+    "number": DecimalType(38, 18),
+    "boolean": BooleanType(),
+}
 
 
 def line_schema(fields: list[str]) -> StructType:
@@ -51,45 +69,131 @@ _HOUR_FROM_PATH = r"year=[0-9]{4}/month=[0-9]{2}/day=[0-9]{2}/hour=[0-9]{2}/"
 # Where each part of the hour sits in a match of _HOUR_FROM_PATH (1-based, as substring counts).
 _HOUR_PARTS = ((6, 4), (17, 2), (24, 2), (32, 2))
 
+# Keywords of the exported JSON Schemas that constrain a value: each becomes a rule of silver.
+_CONSTRAINTS = (
+    "minimum",
+    "maximum",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "enum",
+    "format",
+)
+# Keywords that describe a field without constraining one value ("unique" is kept by the dedupe).
+_ANNOTATIONS = {
+    "type",
+    "title",
+    "description",
+    "examples",
+    "primaryKey",
+    "unique",
+    "classification",
+    "tags",
+    "pii",
+}
+# The formats a rule checks by a regular expression; date and date-time are checked by a strict cast.
+_FORMAT_PATTERNS = {
+    "uuid": r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    "email": r"^[^@\s]+@[^@\s]+\.[^@\s]+$",
+}
+_FORMATS = {"date", "date-time", *_FORMAT_PATTERNS}
+
 
 @dataclass(frozen=True)
 class FieldRule:
-    """What the contract says about one field of the stored record."""
+    """What the contract says about one field of the stored record.
+
+    `stored_as` is the DynamoDB type that holds the field; `constraints` are the JSON Schema keywords
+    and values that bound it, from every schema the field must satisfy.
+    """
 
     name: str
     data_type: DataType
+    stored_as: str
     required: bool
-    minimum: Any = None
-    maximum: Any = None
-    exclusive_minimum: Any = None
-    exclusive_maximum: Any = None
-    pattern: str | None = None
+    constraints: tuple[tuple[str, Any], ...] = ()
+
+
+def _json_type(name: str, prop: dict) -> str:
+    types = [t for t in ([prop["type"]] if isinstance(prop["type"], str) else prop["type"]) if t != "null"]
+    if len(types) != 1 or types[0] not in _STORED_AS:
+        raise ValueError(f"{name}: no silver rule for the JSON type {prop['type']}")
+    return types[0]
+
+
+def _constraints(name: str, prop: dict) -> list[tuple[str, Any]]:
+    unknown = set(prop) - _ANNOTATIONS - set(_CONSTRAINTS)
+    if unknown:
+        raise ValueError(f"{name}: no silver rule for {', '.join(sorted(unknown))}")
+    if prop.get("format") is not None and prop["format"] not in _FORMATS:
+        raise ValueError(f"{name}: no silver rule for the format {prop['format']}")
+    constraints = []
+    for keyword in _CONSTRAINTS:
+        value = prop.get(keyword)
+        if keyword == "enum" and value is not None:
+            # An optional field's enum lists null too; whether a value may be missing is `required`'s.
+            value = tuple(v for v in value if v is not None)
+        if value is not None:
+            constraints.append((keyword, value))
+    return constraints
 
 
 def field_rules(record_schema: dict, silver_schema: dict, silver_struct: StructType) -> list[FieldRule]:
     """Rules for each field of the stored record, from the JSON Schemas of the record and of silver.
 
     A field must satisfy both: the record's schema says what the producer promises, silver's what
-    readers of silver are promised (silver, for one, requires `stored_at`).
+    readers of silver are promised (silver, for one, requires `stored_at`). A keyword no rule checks
+    fails here rather than letting values through unchecked.
     """
     types = {f.name: f.dataType for f in silver_struct.fields}
     required = set(record_schema.get("required", [])) | set(silver_schema.get("required", []))
     rules = []
     for name, prop in record_schema["properties"].items():
-        silver_prop = silver_schema["properties"].get(name, {})
-        merged = {**prop, **{k: v for k, v in silver_prop.items() if v is not None}}
+        json_type = _json_type(name, prop)
+        constraints = _constraints(name, prop)
+        silver_prop = silver_schema["properties"].get(name)
+        if silver_prop is not None:
+            constraints += [c for c in _constraints(name, silver_prop) if c not in constraints]
         rules.append(
             FieldRule(
                 name=name,
-                data_type=types.get(name, StringType()),
+                data_type=types.get(name, _SPARK_TYPES[json_type]),
+                stored_as=_STORED_AS[json_type],
                 required=name in required,
-                minimum=merged.get("minimum"),
-                maximum=merged.get("maximum"),
-                exclusive_minimum=merged.get("exclusiveMinimum"),
-                exclusive_maximum=merged.get("exclusiveMaximum"),
-                pattern=merged.get("pattern"),
+                constraints=tuple(constraints),
             )
         )
+    return rules
+
+
+@dataclass(frozen=True)
+class RowRule:
+    """A rule of the contract over several fields of one record: rows where `condition` holds break it."""
+
+    name: str
+    condition: str
+    fields: tuple[str, ...]
+
+
+# A quality rule that counts the rows breaking it, which silver turns into a condition on one row.
+_COUNTED_ROWS = re.compile(r"^\s*SELECT\s+COUNT\(\*\)\s+FROM\s+\w+\s+WHERE\s+(.+?)\s*;?\s*$", re.I | re.S)
+
+
+def row_rules(quality: list[dict], record_schema: dict) -> list[RowRule]:
+    """The record's SQL quality rules (`SELECT COUNT(*) FROM t WHERE <breaks>`, must be 0) as row rules."""
+    rules = []
+    for rule in quality:
+        if rule.get("type") != "sql":
+            continue
+        counted = _COUNTED_ROWS.match(rule.get("query", ""))
+        if counted is None or rule.get("mustBe") != 0:
+            raise ValueError(f"no silver rule for the quality rule {rule.get('name')!r}: {rule.get('query')}")
+        condition = counted.group(1)
+        named = {n: re.search(rf"\b{n}\b", condition) for n in record_schema["properties"]}
+        fields = tuple(sorted((n for n in named if named[n]), key=lambda n: named[n].start()))
+        rules.append(RowRule(name=rule.get("name") or condition, condition=condition, fields=fields))
     return rules
 
 
@@ -119,9 +223,24 @@ def parse_lines(lines: DataFrame, fields: list[str]) -> DataFrame:
     )
 
 
-def _text(image: Column, name: str) -> Column:
-    attribute = image.getField(name)
-    return F.coalesce(attribute.getField("S"), attribute.getField("N"))
+def _text(image: Column, rule: FieldRule) -> Column:
+    """The field's text in the DynamoDB type its contract type is stored as: "42" in S is no number."""
+    return image.getField(rule.name).getField(rule.stored_as)
+
+
+def _held(image: Column, rule: FieldRule) -> Column:
+    """What the field holds when it is there in another DynamoDB type than its own, else null.
+
+    A NULL in an optional field is no value rather than a wrong type.
+    """
+    attribute = image.getField(rule.name)
+    others = [
+        F.when(attribute.getField(key).isNotNull(), F.lit(what))
+        for key, what in _DYNAMODB_TYPES.items()
+        if key != rule.stored_as and not (key == "NULL" and not rule.required)
+    ]
+    nothing = F.when(attribute.isNotNull() & attribute.getField("NULL").isNull(), F.lit("no DynamoDB type"))
+    return F.when(attribute.getField(rule.stored_as).isNull(), F.coalesce(*others, nothing))
 
 
 def _typed(raw: Column, data_type: DataType) -> Column:
@@ -165,7 +284,7 @@ def _broken() -> Column:
     return F.col("reason") != ""
 
 
-def _reasons(violations: list[tuple[Column, str]]) -> Column:
+def _reasons(violations: list[tuple[Column, Column | str]]) -> Column:
     """The messages of the violated rules joined by "; ", or "" when a row breaks none.
 
     A string rather than an array: filtering an array of messages is evaluated row by row outside
@@ -173,34 +292,75 @@ def _reasons(violations: list[tuple[Column, str]]) -> Column:
     """
     return F.concat_ws(
         REASON_SEPARATOR,
-        *[F.when(F.coalesce(condition, F.lit(False)), F.lit(m)) for condition, m in violations],
+        *[
+            F.when(F.coalesce(condition, F.lit(False)), m if isinstance(m, Column) else F.lit(m))
+            for condition, m in violations
+        ],
     )
 
 
-def _violations(rule: FieldRule, raw: Column, typed: Column) -> list[tuple[Column, str]]:
+def _format_violated(value_format: str, raw: Column) -> Column:
+    if value_format == "date":
+        return F.to_date(raw, "yyyy-MM-dd").isNull()
+    if value_format == "date-time":
+        return ~raw.rlike(_TIMESTAMP) | raw.cast(TimestampType()).isNull()
+    return ~raw.rlike(_FORMAT_PATTERNS[value_format])
+
+
+# Formats that a field's Spark type already checks when the text is cast to it.
+_CAST_FORMATS = {"date": DateType, "date-time": TimestampType}
+
+
+def _constraint_violation(name: str, keyword: str, value: Any, raw: Column, typed: Column, t: DataType):
+    """The condition under which a value breaks one JSON Schema keyword, and the message saying so."""
+    present = raw.isNotNull()
+    if keyword == "minimum":
+        return typed < _bound(value, t), f"{name}: below the minimum {value}"
+    if keyword == "maximum":
+        return typed > _bound(value, t), f"{name}: above the maximum {value}"
+    if keyword == "exclusiveMinimum":
+        return typed <= _bound(value, t), f"{name}: not above {value}"
+    if keyword == "exclusiveMaximum":
+        return typed >= _bound(value, t), f"{name}: not below {value}"
+    if keyword == "minLength":
+        return present & (F.length(raw) < value), f"{name}: shorter than {value} characters"
+    if keyword == "maxLength":
+        return present & (F.length(raw) > value), f"{name}: longer than {value} characters"
+    if keyword == "pattern":
+        return present & ~raw.rlike(value), f"{name}: does not match {value}"
+    if keyword == "enum":
+        allowed = ", ".join(map(str, value))
+        return typed.isNotNull() & ~typed.isin(list(value)), f"{name}: not one of {allowed}"
+    if keyword == "format":
+        return present & _format_violated(value, raw), f"{name}: not a valid {value}"
+    raise ValueError(f"{name}: no silver rule for {keyword}")
+
+
+def _violations(
+    rule: FieldRule, raw: Column, typed: Column, held: Column | None = None
+) -> list[tuple[Column, Column | str]]:
     name, t = rule.name, rule.data_type
-    checks: list[tuple[Column, str]] = []
+    checks: list[tuple[Column, Column | str]] = []
+    if held is not None:
+        wanted = _DYNAMODB_TYPES[rule.stored_as]
+        checks.append((held.isNotNull(), F.concat(F.lit(f"{name}: is "), held, F.lit(f", not {wanted}"))))
     if rule.required:
-        checks.append((raw.isNull(), f"{name}: required but missing"))
+        missing = raw.isNull() if held is None else raw.isNull() & held.isNull()
+        checks.append((missing, f"{name}: required but missing"))
     checks.append((raw.isNotNull() & typed.isNull(), f"{name}: not a valid {_type_name(t)}"))
-    if rule.minimum is not None:
-        checks.append((typed < _bound(rule.minimum, t), f"{name}: below the minimum {rule.minimum}"))
-    if rule.maximum is not None:
-        checks.append((typed > _bound(rule.maximum, t), f"{name}: above the maximum {rule.maximum}"))
-    if rule.exclusive_minimum is not None:
-        checks.append(
-            (typed <= _bound(rule.exclusive_minimum, t), f"{name}: not above {rule.exclusive_minimum}")
-        )
-    if rule.exclusive_maximum is not None:
-        checks.append(
-            (typed >= _bound(rule.exclusive_maximum, t), f"{name}: not below {rule.exclusive_maximum}")
-        )
-    if rule.pattern is not None:
-        checks.append((raw.isNotNull() & ~raw.rlike(rule.pattern), f"{name}: does not match {rule.pattern}"))
+    for keyword, value in rule.constraints:
+        cast_format = _CAST_FORMATS.get(value) if keyword == "format" else None
+        if cast_format is not None and isinstance(t, cast_format):
+            continue
+        checks.append(_constraint_violation(name, keyword, value, raw, typed, t))
     return checks
 
 
-def validate(items: DataFrame, rules: list[FieldRule]) -> DataFrame:
+def _row_violation(rule: RowRule) -> tuple[Column, str]:
+    return F.expr(rule.condition), f'{", ".join(rule.fields)}: breaks "{rule.name}"'
+
+
+def validate(items: DataFrame, rules: list[FieldRule], row_rules: list[RowRule]) -> DataFrame:
     """Typed columns for every rule's field plus `reason`: the rules a row breaks ("" when valid).
 
     The bronze line is kept only for rows that break a rule (the quarantine shows it); deletes (an
@@ -210,16 +370,21 @@ def validate(items: DataFrame, rules: list[FieldRule]) -> DataFrame:
     # value, the rules' reason, then the line kept for a broken row. Built as one projection, every
     # rule would repeat the cast it checks (measured: twice the time of the whole validation).
     text = {r.name: f"_text_{r.name}" for r in rules}
+    held = {r.name: f"_held_{r.name}" for r in rules}
     texts = items.select(
         "source_file",
         "bronze_hour",
         "is_delete",
         "malformed",
         "record",
-        *[_text(F.col("image"), r.name).alias(text[r.name]) for r in rules],
+        *[_text(F.col("image"), r).alias(text[r.name]) for r in rules],
+        *[_held(F.col("image"), r).alias(held[r.name]) for r in rules],
     )
     typed = texts.select("*", *[_typed(F.col(text[r.name]), r.data_type).alias(r.name) for r in rules])
-    violations = [v for r in rules for v in _violations(r, F.col(text[r.name]), F.col(r.name))]
+    violations = [
+        v for r in rules for v in _violations(r, F.col(text[r.name]), F.col(r.name), F.col(held[r.name]))
+    ]
+    violations += [_row_violation(r) for r in row_rules]
     reason = (
         F.when(F.col("is_delete"), F.lit(""))
         .when(F.col("malformed"), F.lit("record: not a DynamoDB JSON item"))
@@ -329,8 +494,12 @@ def conform(rows: DataFrame, schema: StructType) -> DataFrame:
 
 
 def to_silver(
-    items: DataFrame, rules: list[FieldRule], derived: list[FieldRule], schema: StructType
+    items: DataFrame,
+    rules: list[FieldRule],
+    row_rules: list[RowRule],
+    derived: list[FieldRule],
+    schema: StructType,
 ) -> tuple[DataFrame, DataFrame]:
     """(silver rows, quarantined rows) for parsed bronze items."""
-    settled = settle(validate(items, rules), derived, [r.name for r in rules])
+    settled = settle(validate(items, rules, row_rules), derived, [r.name for r in rules])
     return conform(settled.filter(F.col("fate") == SILVER), schema), quarantined(settled)

@@ -89,7 +89,7 @@ silver_purchases = StructType([
     StructField("installment_amount",
         DecimalType(12, 2),
         False,
-        {"comment": "The total divided by the number of installments, rounded half up to the cent."}
+        {"comment": "The total divided by the number of installments, rounded half up to the cent; at least 0.01,\nas every purchase's total covers 0.01 per installment (the purchases quality rule).\n"}
     ),
     StructField("purchase_date",
         DateType(),

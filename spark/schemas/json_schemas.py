@@ -1,5 +1,6 @@
 # generated from datacontract.yaml by scripts/generate-lake.sh: do not edit, run npm run generate
-"""JSON Schemas exported from datacontract.yaml: the bounds, patterns and required fields of each table."""
+"""JSON Schemas exported from datacontract.yaml (the bounds, patterns and required fields of each table),
+and the quality rules of the stored record."""
 
 import json
 
@@ -122,8 +123,8 @@ silver_purchases = json.loads(
     },
     "installment_amount": {
       "type": "number",
-      "description": "The total divided by the number of installments, rounded half up to the cent.",
-      "exclusiveMinimum": 0
+      "description": "The total divided by the number of installments, rounded half up to the cent; at least 0.01,\nas every purchase's total covers 0.01 per installment (the purchases quality rule).\n",
+      "minimum": 0.01
     },
     "purchase_date": {
       "type": "string",
@@ -194,4 +195,18 @@ silver_purchases = json.loads(
   "title": "Purchase (cleaned)",
   "description": "One row per purchase: cast to the contract's types, deduplicated on purchase_id, enriched with\nthe installment amount and date parts. Partitioned by the bronze hour it was read from (so a\nrerun of an hour replaces exactly that hour), then by the purchase year and month.\n"
 }"""
+)
+
+purchases_quality = json.loads(
+    r"""
+[
+  {
+    "type": "sql",
+    "name": "each installment is at least 0.01",
+    "description": "The total is paid in number_of_installments installments of at least 0.01 each, because an\ninstallment of 0.00 cannot be charged: 0.01 in 3 installments is refused by the API and\nquarantined by silver. The query counts the purchases that break the rule.\n",
+    "dimension": "conformity",
+    "query": "SELECT COUNT(*) FROM purchases WHERE total_amount < 0.01 * number_of_installments",
+    "mustBe": 0
+  }
+]"""
 )

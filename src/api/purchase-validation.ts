@@ -1,12 +1,13 @@
 /**
  * A purchase body is checked by the validator generated from openapi.yaml (including the earliest
- * purchase_date, a pattern on its year), then by the two rules a JSON Schema cannot state: the places of
- * total_amount as the client wrote them, and the purchase_date tolerance (at most one day after today's
- * UTC date).
+ * purchase_date, a pattern on its year), then by the rules a JSON Schema cannot state: the places of
+ * total_amount as the client wrote them, the purchase_date tolerance (at most one day after today's UTC
+ * date), and the least amount of an installment.
  */
+import document from "../../generated/openapi/openapi.json";
 import { validatePurchaseRequest } from "../../generated/validators/api";
 import { toFieldErrors } from "../field-errors";
-import { AMOUNT_DECIMAL_PLACES, decimalPlaces } from "../purchases/money";
+import { AMOUNT_DECIMAL_PLACES, centsToText, decimalPlaces, toCents } from "../purchases/money";
 import type { PurchaseRequest } from "../purchases/purchase";
 import {
   EARLIEST_PURCHASE_DATE,
@@ -48,6 +49,31 @@ function earliestDateInWords(errors: FieldError[]): FieldError[] {
   });
 }
 
+/** The least amount of one installment, in cents (openapi.yaml: PurchaseRequest's x-minimum-installment-amount). */
+const MINIMUM_INSTALLMENT_CENTS = toCents(
+  document.components.schemas.PurchaseRequest["x-minimum-installment-amount"],
+);
+
+/** The two errors of a total that does not cover the least installment amount times the installments. */
+function installmentErrors(total: number, installments: number): FieldError[] {
+  const totalCents = toCents(total);
+  if (totalCents >= MINIMUM_INSTALLMENT_CENTS * installments) return [];
+  const why = `(each installment at least ${centsToText(MINIMUM_INSTALLMENT_CENTS)})`;
+  const atMost = Math.floor(totalCents / MINIMUM_INSTALLMENT_CENTS);
+  return [
+    {
+      field: "total_amount",
+      location: "body",
+      reason: `must be at least ${centsToText(MINIMUM_INSTALLMENT_CENTS * installments)} for ${installments} installments ${why}`,
+    },
+    {
+      field: "number_of_installments",
+      location: "body",
+      reason: `must be at most ${atMost} for a total_amount of ${centsToText(totalCents)} ${why}`,
+    },
+  ];
+}
+
 export function validatePurchaseBody(value: unknown, text: string, now: Date): ValidatedPurchase {
   const errors = validatePurchaseRequest(value)
     ? []
@@ -74,6 +100,14 @@ export function validatePurchaseBody(value: unknown, text: string, now: Date): V
         location: "body",
         reason: `must be no later than ${latestAcceptedPurchaseDate(now)} (one day after today's UTC date)`,
       });
+    }
+    if (
+      typeof value.total_amount === "number" &&
+      typeof value.number_of_installments === "number" &&
+      !hasErrorFor(errors, "total_amount") &&
+      !hasErrorFor(errors, "number_of_installments")
+    ) {
+      errors.push(...installmentErrors(value.total_amount, value.number_of_installments));
     }
   }
   return errors.length > 0 ? { ok: false, errors } : { ok: true, request: value as PurchaseRequest };

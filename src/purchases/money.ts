@@ -29,6 +29,17 @@ export function decimalPlaces(literal: string): number {
   return Math.max(0, scale);
 }
 
+/** An amount with at most two places as whole cents, e.g. 299.9 -> 29990 (exact: the product is rounded). */
+export function toCents(amount: number): number {
+  return Math.round(amount * 10 ** AMOUNT_DECIMAL_PLACES);
+}
+
+/** Whole cents as an amount's text with two places, e.g. 3 -> "0.03". */
+export function centsToText(cents: number): string {
+  const text = String(cents).padStart(AMOUNT_DECIMAL_PLACES + 1, "0");
+  return `${text.slice(0, -AMOUNT_DECIMAL_PLACES)}.${text.slice(-AMOUNT_DECIMAL_PLACES)}`;
+}
+
 const DECIMAL_AMOUNT = /^\d+(?:\.\d{1,2})?$/;
 
 /**

@@ -201,7 +201,8 @@ function makePurchases(count: number, seed: number): ClientPurchase[] {
       product_id: pick(1, 5_000),
       number_of_installments: pick(1, 24),
       // Integer cents divided by 100 print with at most two places: exactly what a client sends.
-      total_amount: pick(1, 2_000_000) / 100,
+      // From 0.24, a cent for each of up to 24 installments (the least installment the API accepts).
+      total_amount: pick(24, 2_000_000) / 100,
       purchase_date: new Date(today - pick(0, 60) * 86_400_000).toISOString().slice(0, 10),
     },
     attempts: [],

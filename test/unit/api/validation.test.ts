@@ -435,7 +435,7 @@ describe("refused requests", () => {
 });
 
 const accepted: [string, { given: Record<string, unknown> | string }][] = [
-  ["the smallest amount", { given: { total_amount: 0.01 } }],
+  ["the smallest amount, in one installment", { given: { total_amount: 0.01, number_of_installments: 1 } }],
   ["the largest amount", { given: { total_amount: 1000000 } }],
   ["24 installments", { given: { number_of_installments: 24 } }],
   ["a purchase dated tomorrow (UTC)", { given: { purchase_date: utcDate(1) } }],
@@ -464,5 +464,94 @@ describe("accepted boundaries", () => {
       lambdaContext(),
     );
     expect(result.statusCode).toBe(202);
+  });
+});
+
+// Each installment is at least 0.01 (openapi.yaml: PurchaseRequest's x-minimum-installment-amount).
+const EACH_CENT = "(each installment at least 0.01)";
+const installmentCases: [
+  string,
+  {
+    given: { total_amount: number; number_of_installments: number };
+    want: { total_amount: string; number_of_installments: string } | "accepted";
+  },
+][] = [
+  ["0.01 in 1 installment", { given: { total_amount: 0.01, number_of_installments: 1 }, want: "accepted" }],
+  ["0.03 in 3 installments", { given: { total_amount: 0.03, number_of_installments: 3 }, want: "accepted" }],
+  [
+    "0.24 in 24 installments",
+    { given: { total_amount: 0.24, number_of_installments: 24 }, want: "accepted" },
+  ],
+  ["0.3 in 30 cents' worth", { given: { total_amount: 0.3, number_of_installments: 24 }, want: "accepted" }],
+  [
+    "0.01 in 3 installments",
+    {
+      given: { total_amount: 0.01, number_of_installments: 3 },
+      want: {
+        total_amount: `must be at least 0.03 for 3 installments ${EACH_CENT}`,
+        number_of_installments: `must be at most 1 for a total_amount of 0.01 ${EACH_CENT}`,
+      },
+    },
+  ],
+  [
+    "0.02 in 3 installments, though 0.02 / 3 rounds to 0.01",
+    {
+      given: { total_amount: 0.02, number_of_installments: 3 },
+      want: {
+        total_amount: `must be at least 0.03 for 3 installments ${EACH_CENT}`,
+        number_of_installments: `must be at most 2 for a total_amount of 0.02 ${EACH_CENT}`,
+      },
+    },
+  ],
+  [
+    "0.23 in 24 installments",
+    {
+      given: { total_amount: 0.23, number_of_installments: 24 },
+      want: {
+        total_amount: `must be at least 0.24 for 24 installments ${EACH_CENT}`,
+        number_of_installments: `must be at most 23 for a total_amount of 0.23 ${EACH_CENT}`,
+      },
+    },
+  ],
+  [
+    "0.1 in 11 installments (0.1 * 100 is not whole in binary)",
+    {
+      given: { total_amount: 0.1, number_of_installments: 11 },
+      want: {
+        total_amount: `must be at least 0.11 for 11 installments ${EACH_CENT}`,
+        number_of_installments: `must be at most 10 for a total_amount of 0.10 ${EACH_CENT}`,
+      },
+    },
+  ],
+];
+
+describe("each installment is at least 0.01", () => {
+  it.each(installmentCases)("%s", async (_name, { given, want }) => {
+    const result = await handler(
+      apiEvent({ method: "POST", path: "/purchases", headers: JSON_TYPE, body: withBody(given) }),
+      lambdaContext(),
+    );
+    if (want === "accepted") {
+      expect(result.statusCode).toBe(202);
+      return;
+    }
+    expect(result.statusCode).toBe(422);
+    const problem = JSON.parse(result.body ?? "{}");
+    expect(validateProblem(problem)).toBe(true);
+    expect(problem.errors).toEqual([
+      { field: "total_amount", location: "body", reason: want.total_amount },
+      { field: "number_of_installments", location: "body", reason: want.number_of_installments },
+    ]);
+    expect(sns.commandCalls(PublishCommand)).toHaveLength(0);
+  });
+
+  it("is not checked while either field is invalid on its own", async () => {
+    const body = withBody({ total_amount: 0.001, number_of_installments: 3 });
+    const result = await handler(
+      apiEvent({ method: "POST", path: "/purchases", headers: JSON_TYPE, body }),
+      lambdaContext(),
+    );
+    const fields = JSON.parse(result.body ?? "{}").errors.map((error: { field: string }) => error.field);
+    expect(fields).toEqual(["total_amount"]);
   });
 });
