@@ -5,13 +5,14 @@
  *
  * Candidates are drawn with fast-check across the request's whole domain, weighted to its edges (the
  * least and largest ids, amounts at a cent per installment and around it, 1 and 24 installments, the
- * oldest and the latest dates); the API's own validator decides which are accepted, and the consumer's
+ * earliest and the latest dates); the API's own validator decides which are accepted, and the consumer's
  * own mapping turns each into the item it stores.
  */
 import { marshall } from "@aws-sdk/util-dynamodb";
 import fc from "fast-check";
 import { validatePurchaseBody } from "../../src/api/purchase-validation";
 import { toMessage } from "../../src/purchases/purchase";
+import { EARLIEST_PURCHASE_DATE } from "../../src/purchases/purchase-date";
 import { randomPurchaseId } from "../../src/purchases/purchase-id";
 import { toItem } from "../../src/purchases/purchase-store";
 
@@ -35,14 +36,14 @@ const cents = (n: number) =>
     fc.integer({ min: 1, max: 100 * n }),
     fc.integer({ min: 1, max: MAX_CENTS }),
   );
+const earliest = Date.parse(`${EARLIEST_PURCHASE_DATE}T00:00:00Z`);
 const purchaseDate = fc.oneof(
   fc.constantFrom(
     "0000-01-01",
-    "0001-01-01",
     "1582-10-04",
-    "1582-10-15",
-    "1899-12-31",
-    "1970-01-01",
+    isoDate(earliest - DAY_MS),
+    EARLIEST_PURCHASE_DATE,
+    isoDate(earliest + DAY_MS),
     "2000-02-29",
     "2024-02-29",
     "9999-12-31",
@@ -50,7 +51,7 @@ const purchaseDate = fc.oneof(
     isoDate(today + DAY_MS),
     isoDate(today + 2 * DAY_MS),
   ),
-  fc.integer({ min: Date.parse("0000-01-01T00:00:00Z"), max: today + DAY_MS }).map(isoDate),
+  fc.integer({ min: earliest - 30 * DAY_MS, max: today + DAY_MS }).map(isoDate),
 );
 const body = installments.chain((n) =>
   fc.record({

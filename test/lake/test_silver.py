@@ -109,6 +109,11 @@ BREAKING = [
     ("buyer below one", {"buyer_id": Decimal(0)}, "buyer_id: below the minimum 1"),
     ("impossible date", {"purchase_date": "2024-02-30"}, "purchase_date: not a valid date"),
     ("date without padding", {"purchase_date": "2024-1-5"}, "purchase_date: not a valid date"),
+    (
+        "date before the earliest",
+        {"purchase_date": "1999-12-31"},
+        "purchase_date: below the minimum 2000-01-01",
+    ),
     ("amount in words", {"total_amount": {"N": "ten"}}, "total_amount: not a valid decimal(12,2)"),
     ("integer with a sign", {"buyer_id": {"N": "+42"}}, "buyer_id: not a valid bigint"),
     (
