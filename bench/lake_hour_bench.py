@@ -11,7 +11,8 @@ would, without the API), and in the same run times:
 - the hour: `python -m lake.local_run` (what `npm run lake` runs) for that hour, with an Airflow home
   whose database was migrated beforehand (timed apart: only a first `npm run lake` pays it);
 - the work: both jobs' pipelines over the same bronze hour in one Spark session, run twice, the second
-  timed: what Spark has to do for the hour once it is started and warm.
+  timed: what Spark has to do for the hour once it is started and warm;
+- Airflow's floor: a fresh interpreter running dag.test() of as many empty tasks as the lake's DAG ran.
 
 Each run is split, from Airflow's task records and the jobs' run reports, into Airflow (everything
 outside the two Spark jobs: the process, the DAG's tasks, the database), each job's Spark start-up
@@ -208,6 +209,46 @@ def warm_jobs(root: Path) -> tuple[float, float]:
     return total, gates
 
 
+# Airflow's own floor: a DAG of as many empty tasks as the lake's (chained), through dag.test() in a
+# fresh interpreter, as `npm run lake` runs its DAG. The DAG file lives in the DAG folder (dag.test()
+# runs only DAGs Airflow has parsed from there); the runner imports and tests it.
+EMPTY_DAG = """
+from datetime import datetime
+from airflow.sdk import DAG, task
+
+with DAG(dag_id="empty_tasks", start_date=datetime(2024, 1, 1), schedule=None) as dag:
+    @task
+    def step(i: int) -> int:
+        return i
+    previous = step.override(task_id="t0")(0)
+    for i in range(1, {tasks}):
+        previous = step.override(task_id=f"t{{i}}")(previous)
+"""
+EMPTY_DAG_RUNNER = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from empty_tasks import dag
+dag.test()
+"""
+
+
+def airflow_floor(root: Path, tasks: int) -> float:
+    """Wall seconds of a fresh interpreter running dag.test() of `tasks` empty tasks."""
+    from lake.local_run import local_environment
+
+    folder = root / "floor-dags"
+    folder.mkdir()
+    (folder / "empty_tasks.py").write_text(EMPTY_DAG.format(tasks=tasks))
+    (root / "floor.py").write_text(EMPTY_DAG_RUNNER)
+    env = {**os.environ, **local_environment(root / "lake", root / "airflow")}
+    env["AIRFLOW__CORE__DAGS_FOLDER"] = str(folder)
+    python = TOOLS / "venv-lake" / "bin" / "python"
+    started = time.perf_counter()
+    command = [str(python), str(root / "floor.py"), str(folder)]
+    subprocess.run(command, env=env, check=True, capture_output=True)  # noqa: S603
+    return time.perf_counter() - started
+
+
 def run_hour(endpoint: str, root: Path) -> dict:
     """One `npm run lake` of HOUR; wall seconds, task durations and the jobs' phases."""
     summary = root / "summary.json"
@@ -254,7 +295,7 @@ def run_hour(endpoint: str, root: Path) -> dict:
     return {"wall": wall, "tasks": tasks, "phases": phases, "rows": run["layers"]["silver"]["counts"]["rows"]}
 
 
-def describe(label: str, hour: dict, bare: float, warm: tuple[float, float]) -> None:
+def describe(label: str, hour: dict, bare: float, warm: tuple[float, float], floor: float) -> None:
     tasks, phases = hour["tasks"], hour["phases"]
     jobs = {layer: tasks[f"{layer}.run_job"] for layer in ("silver", "gold")}
     work = {layer: phases[layer].get("stage", 0) + phases[layer].get("publish", 0) for layer in jobs}
@@ -265,7 +306,7 @@ def describe(label: str, hour: dict, bare: float, warm: tuple[float, float]) -> 
     print(
         f"  airflow {airflow:.1f} s (outside the two jobs; tasks: "
         + ", ".join(f"{t} {s:.1f}" for t, s in sorted(tasks.items()) if not t.endswith("run_job"))
-        + ")"
+        + f"); Airflow alone, the same number of empty tasks: {floor:.1f} s"
     )
     for layer in jobs:
         checks = phases[layer]["checks"]
@@ -311,7 +352,8 @@ def main(purchases: int) -> int:
         print(f"airflow db migrate of a fresh home (a first npm run lake only): {migrate(work):.1f} s")
         hour = run_hour(endpoint, work)
         warm = warm_jobs(work)
-        describe(f"npm run lake, one hour of {purchases} purchases", hour, baseline, warm)
+        floor = airflow_floor(work, len(hour["tasks"]))
+        describe(f"npm run lake, one hour of {purchases} purchases", hour, baseline, warm, floor)
     finally:
         moto.terminate()
         moto.wait(timeout=10)
