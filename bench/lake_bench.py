@@ -202,21 +202,27 @@ DUCKDB_GATE_SILVER = [
 ]
 
 DUCKDB_GOLD = """
+-- As the gold job: a ratio in whole units of its last place, rounded once half up (DuckDB's decimal
+-- division gives a DOUBLE).
+CREATE OR REPLACE TEMP MACRO ratio_units(num, den, unit) AS
+  (2 * (num * 100)::HUGEINT * unit + (den * 100)::HUGEINT) // (2 * (den * 100)::HUGEINT);
 CREATE OR REPLACE TEMP TABLE daily AS
 SELECT purchase_date AS sale_date, product_id, count(*) AS purchases_count,
        count(DISTINCT buyer_id) AS buyers_count,
        sum(total_amount)::DECIMAL(18,2) AS total_amount,
-       round(sum(total_amount) / count(*), 2)::DECIMAL(18,2) AS average_ticket
+       (ratio_units(sum(total_amount), count(*), 100)::DECIMAL(38,0) * 0.01)::DECIMAL(18,2)
+         AS average_ticket
 FROM silver GROUP BY ALL;
 CREATE OR REPLACE TEMP TABLE buyers AS
 SELECT buyer_id, count(*) AS purchases_count, sum(total_amount)::DECIMAL(18,2) AS total_spent,
-       round(avg(number_of_installments::DECIMAL(10,0)), 2)::DECIMAL(6,2) AS average_installments,
+       (ratio_units(sum(number_of_installments), count(*), 100)::DECIMAL(38,0) * 0.01)::DECIMAL(6,2)
+         AS average_installments,
        min(purchase_date) AS first_purchase_date, max(purchase_date) AS last_purchase_date
 FROM silver GROUP BY ALL;
 CREATE OR REPLACE TEMP TABLE mix AS
 SELECT sale_month, number_of_installments, purchases_count, total_amount,
-       round(total_amount / sum(total_amount) OVER (PARTITION BY sale_month), 6)::DECIMAL(7,6)
-         AS share_of_month_amount
+       (ratio_units(total_amount, sum(total_amount) OVER (PARTITION BY sale_month), 1000000)::DECIMAL(38,0)
+         * 0.000001)::DECIMAL(7,6) AS share_of_month_amount
 FROM (SELECT strftime(purchase_date, '%Y-%m') AS sale_month, number_of_installments,
              count(*) AS purchases_count,
              sum(total_amount)::DECIMAL(18,2) AS total_amount FROM silver GROUP BY ALL);

@@ -6,9 +6,11 @@ for the roots; which one a DAG gets is decided by `LAKE_ENGINE` alone.
 
 from __future__ import annotations
 
+import atexit
+import functools
+import importlib.util
 import os
 import shutil
-import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -90,7 +92,7 @@ def _emr_job(config: LakeConfig, layer: str) -> EmrServerlessStartJobOperator:
 def _local_job(config: LakeConfig, layer: str):
     @task(task_id="run_job")
     def run_job_locally(data_interval_start: datetime, data_interval_end: datetime) -> None:
-        """Spark local mode: spark-submit of the job file, as EMR would run it."""
+        """Spark local mode: the job file EMR runs, in this process's Spark session."""
         if layer == "silver":
             stage_bronze_locally(config, data_interval_start, data_interval_end)
         checks = [str(config.local.soda_dir / c) for c in CHECKS[layer]]
@@ -103,23 +105,43 @@ def _local_job(config: LakeConfig, layer: str):
 
 
 def submit_locally(config: LakeConfig, layer: str, args: list[str]) -> None:
-    spark_dir = config.local.spark_dir
-    spark_submit = Path(sys.executable).with_name("spark-submit")
-    conf = [item for key, value in LOCAL_SPARK_CONF.items() for item in ("--conf", f"{key}={value}")]
+    """Run the job file's `main` in this process, in a Spark session the first job starts.
+
+    The same entry files EMR runs, with the same arguments; their `spark_session()` finds the session
+    already there. Locally both jobs of an hour, and every hour of one `npm run lake`, share one Spark
+    driver instead of a `spark-submit` each: a JVM start and a cold first run per job was the largest
+    fixed cost of a local hour (figures in bench/README.md).
+    """
+    spark_dir = str(config.local.spark_dir)
     # A deployed copy of spark/ holds lake_jobs and schemas as lake_jobs.zip, which EMR puts on the path
     # (spark.submit.pyFiles); the source tree has the packages themselves and no zip.
-    path = [str(spark_dir / "lake_jobs.zip"), str(spark_dir), os.environ.get("PYTHONPATH", "")]
-    env = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(path),
-        "PYSPARK_PYTHON": sys.executable,
-        "PYSPARK_DRIVER_PYTHON": sys.executable,
-    }
-    command = [str(spark_submit), *conf, str(spark_dir / JOBS[layer]), *args]
-    completed = subprocess.run(command, env=env, capture_output=True, text=True, check=False)  # noqa: S603
-    if completed.returncode != 0:
-        sys.stderr.write(completed.stderr[-20000:])
-        raise RuntimeError(f"spark-submit {JOBS[layer]} exited with {completed.returncode}")
+    paths = (str(Path(spark_dir) / "lake_jobs.zip"), spark_dir)
+    for path in reversed(paths):
+        if path not in sys.path:
+            sys.path.insert(0, path)
+    _local_spark(paths)
+    spec = importlib.util.spec_from_file_location(f"lake_local_{layer}_job", Path(spark_dir) / JOBS[layer])
+    job = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(job)
+    code = job.main(args)
+    if code != 0:
+        raise RuntimeError(f"{JOBS[layer]} exited with {code}")
+
+
+@functools.cache
+def _local_spark(paths: tuple[str, ...]):
+    from lake_jobs.session import spark_session
+
+    # Spark's Python workers run this interpreter and import the jobs' modules from spark_dir.
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    os.environ["PYTHONPATH"] = os.pathsep.join([*paths, os.environ.get("PYTHONPATH", "")])
+    # No progress bars or INFO lines among the run's own output: the run reports say what happened.
+    session = spark_session(
+        "purchases-lake-local", {**LOCAL_SPARK_CONF, "spark.ui.showConsoleProgress": "false"}
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    atexit.register(session.stop)
+    return session
 
 
 def stage_bronze_locally(config: LakeConfig, start: datetime, end: datetime) -> int:

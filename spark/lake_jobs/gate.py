@@ -24,7 +24,8 @@ def run_gate(
 
     `now` is the end of the run's interval: freshness is judged against the interval, so rerunning
     an old interval gives the same verdict as its first run.
-    Returns {"passed": bool, "checks": [{"table", "name", "outcome", "value"}], "errors": [...]}.
+    Returns {"passed": bool, "checks": [{"table", "name", "outcome", "value"}], "errors": [...],
+    "queries": the number of SQL queries Soda ran for them} (what a gate costs: bench/README.md).
     """
     _without_telemetry()
     from soda.scan import Scan
@@ -53,7 +54,12 @@ def run_gate(
     failed = [c for c in checks_out if c["outcome"] not in ("pass", "warn")]
     for c in failed:
         logging.getLogger(__name__).error("check failed: %s.%s (%s)", c["table"], c["name"], c["value"])
-    return {"passed": not failed and not errors and bool(checks_out), "checks": checks_out, "errors": errors}
+    return {
+        "passed": not failed and not errors and bool(checks_out),
+        "checks": checks_out,
+        "errors": errors,
+        "queries": len(results.get("queries", [])),
+    }
 
 
 def _value(check: dict):

@@ -167,7 +167,7 @@ gold_daily_product_sales = StructType([
     StructField("average_ticket",
         DecimalType(18, 2),
         False,
-        {"comment": "total_amount / purchases_count, rounded half up to the cent."}
+        {"comment": "total_amount / purchases_count, computed exactly and rounded once, half up, to the cent."}
     )
 ])
 
@@ -190,7 +190,7 @@ gold_buyer_summary = StructType([
     StructField("average_installments",
         DecimalType(6, 2),
         False,
-        {"comment": "Mean number of installments across the buyer's purchases."}
+        {"comment": "Mean number of installments across the buyer's purchases (their sum over purchases_count), computed exactly and rounded once, half up, to 2 places."}
     ),
     StructField("first_purchase_date",
         DateType(),
@@ -228,6 +228,6 @@ gold_installment_mix = StructType([
     StructField("share_of_month_amount",
         DecimalType(7, 6),
         False,
-        {"comment": "total_amount as a share of the month's total across all installment counts."}
+        {"comment": "total_amount as a share of the month's total across all installment counts, computed exactly and rounded once, half up, to 6 places."}
     )
 ])

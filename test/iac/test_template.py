@@ -7,6 +7,7 @@ import zipfile
 from typing import Any
 
 import pytest
+import yaml
 from cfn import Template, as_list, ref_target, render
 from conftest import LOCAL_ACCOUNT_ID, LOCAL_STAGE, ROOT, Packaged, stage_params
 
@@ -269,7 +270,8 @@ def test_every_bucket_blocks_public_access_and_denies_plain_http(template: Templ
 
 
 def test_lake_buckets_are_versioned_logged_and_age_out(template: Template) -> None:
-    for name in ("BronzeBucket", "SilverBucket", "GoldBucket", "ArtifactsBucket", "AccessLogsBucket"):
+    buckets = ("BronzeBucket", "SilverBucket", "GoldBucket", "ArtifactsBucket", "AthenaResultsBucket")
+    for name in (*buckets, "AccessLogsBucket"):
         bucket = template.props(name)
         assert bucket["VersioningConfiguration"]["Status"] == "Enabled", name
         rules = bucket["LifecycleConfiguration"]["Rules"]
@@ -594,6 +596,48 @@ def test_crawlers_catalog_silver_and_gold(template: Template) -> None:
     assert paths == {"s3://${SilverBucket}/", "s3://${GoldBucket}/"}
 
 
+def test_crawlers_are_started_by_the_dag_not_by_a_schedule(template: Template) -> None:
+    # The DAG crawls a layer right after each publish (dags/lake/catalog.py), which is what keeps the
+    # tables' partitions current for Athena; a schedule would only lag behind it.
+    assert all("Schedule" not in c for c in template.of_type("AWS::Glue::Crawler").values())
+    dag = (ROOT / "dags/purchases_lake.py").read_text() + (ROOT / "dags/lake/catalog.py").read_text()
+    assert "GlueCrawlerOperator" in dag
+    assert "catalog_task(" in dag
+
+
+def test_athena_workgroup_enforces_encrypted_results_and_a_scan_cutoff(
+    template: Template, params: dict[str, Any]
+) -> None:
+    [workgroup] = template.of_type("AWS::Athena::WorkGroup").values()
+    settings = workgroup["WorkGroupConfiguration"]
+    assert settings["EnforceWorkGroupConfiguration"] is True
+    assert settings["BytesScannedCutoffPerQuery"] == params["athenaBytesScannedCutoffPerQuery"]
+    assert settings["BytesScannedCutoffPerQuery"] >= 10 * 1024**2  # the least Athena accepts
+    assert settings["PublishCloudWatchMetricsEnabled"] is True
+    results = settings["ResultConfiguration"]
+    assert results["OutputLocation"] == {"Fn::Sub": "s3://${AthenaResultsBucket}/results/"}
+    assert results["EncryptionConfiguration"]["EncryptionOption"] == "SSE_KMS"
+    assert ref_target(results["EncryptionConfiguration"]["KmsKey"]) == "LakeKey"
+    bucket = template.props("AthenaResultsBucket")
+    [encryption] = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert encryption["ServerSideEncryptionByDefault"]["SSEAlgorithm"] == "aws:kms"
+    assert ref_target(encryption["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]) == "LakeKey"
+    expiring = [r for r in bucket["LifecycleConfiguration"]["Rules"] if "ExpirationInDays" in r]
+    assert expiring
+    assert all("Prefix" not in r for r in expiring), "every result expires"
+
+
+def test_the_contracts_athena_server_names_the_prod_workgroup_and_database(
+    packaged: dict[str, Packaged],
+) -> None:
+    contract = yaml.safe_load((ROOT / "datacontract.yaml").read_text())
+    [server] = [s for s in contract["servers"] if s["type"] == "athena"]
+    template = packaged[server["environment"]].template
+    [workgroup] = template.of_type("AWS::Athena::WorkGroup").values()
+    assert server["workgroup"] == workgroup["Name"]
+    assert server["schema"] == template.props("LakeDatabase")["DatabaseInput"]["Name"]
+
+
 def test_outputs(template: Template) -> None:
     assert {
         "HttpApiUrl",
@@ -607,6 +651,7 @@ def test_outputs(template: Template) -> None:
         "GoldBucketName",
         "ArtifactsBucketName",
         "GlueDatabaseName",
+        "AthenaWorkGroupName",
         "EmrApplicationId",
         "MwaaEnvironmentName",
     } <= set(template.outputs)
@@ -627,6 +672,8 @@ NAME_PROPERTIES = {
     "goldBucket": ("GoldBucket", "BucketName"),
     "artifactsBucket": ("ArtifactsBucket", "BucketName"),
     "accessLogsBucket": ("AccessLogsBucket", "BucketName"),
+    "athenaResultsBucket": ("AthenaResultsBucket", "BucketName"),
+    "athenaWorkgroup": ("LakeWorkGroup", "Name"),
     "glueDatabase": ("LakeDatabase", "DatabaseInput.Name"),
     "silverCrawler": ("SilverCrawler", "Name"),
     "goldCrawler": ("GoldCrawler", "Name"),
@@ -670,6 +717,7 @@ def test_stage_params_cover_every_stage(serverless_config: dict[str, Any]) -> No
         "jwtIssuer",
         "jwtAudience",
         "deletionProtection",
+        "athenaBytesScannedCutoffPerQuery",
     }
     for stage in ("dev", "staging", "prod"):
         assert {"alarmEmail", "jwtIssuer", "jwtAudience"} <= set(serverless_config["params"][stage]), stage

@@ -17,7 +17,7 @@ import subprocess
 import sys
 import uuid
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import boto3
@@ -248,6 +248,56 @@ def test_datacontract_test_passes_on_the_local_outputs(lake, server_schema):
     assert "invalid" not in completed.stdout
     # Warnings only say that datacontract-cli does not compare Parquet types; the data checks ran.
     assert completed.stdout.count("│ passed") >= 10, completed.stdout[-6000:]
+
+
+def query(lake, sql: str) -> list[dict]:
+    """`npm run query -- --format json "<sql>"` over the test's lake."""
+    completed = subprocess.run(
+        [
+            "npm",
+            "run",
+            "--silent",
+            "query",
+            "--",
+            "--lake-root",
+            str(lake["lake_root"]),
+            "--format",
+            "json",
+            sql,
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert completed.returncode == 0, completed.stderr[-3000:]
+    return json.loads(completed.stdout)
+
+
+def test_the_query_command_reads_the_lake_under_the_catalogs_names(lake):
+    database = NAMES["glueDatabase"]
+    glue_tables = {t["Name"] for t in lake["glue"].get_tables(DatabaseName=database)["TableList"]}
+    tables = query(lake, "SELECT table_catalog, table_name FROM information_schema.tables")
+    assert {(t["table_catalog"], t["table_name"]) for t in tables} == {(database, t) for t in glue_tables}
+
+    columns = "product_id, purchases_count, total_amount, average_ticket, sale_date"
+    daily = query(lake, f"SELECT {columns} FROM {database}.gold_daily_product_sales ORDER BY 1")  # noqa: S608
+    expected = {}
+    for i in range(GOOD):
+        item = purchase(lake["hour"], i)
+        count, total = expected.get(int(item["product_id"]), (0, Decimal(0)))
+        expected[int(item["product_id"])] = (count + 1, total + item["total_amount"])
+    assert [
+        (r["product_id"], r["purchases_count"], Decimal(r["total_amount"]), Decimal(r["average_ticket"]))
+        for r in daily
+    ] == [
+        (product, count, total, (total / count).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+        for product, (count, total) in sorted(expected.items())
+    ]
+    assert {r["sale_date"] for r in daily} == {lake["hour"].date().isoformat()}
+    [silver] = query(lake, "SELECT count(*) AS n, max(bronze_hour) AS hour FROM silver_purchases")
+    assert silver == {"n": GOOD, "hour": lake["hour"].strftime("%Y-%m-%dT%H")}
 
 
 def test_a_bad_batch_fails_the_silver_gate_keeps_silver_and_alerts(lake):

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# `npm run query -- "<SQL>"`: SQL over the local lake (.local/lake, written by `npm run lake`) with
+# DuckDB, under the Glue catalog's database and table names. --format csv|json for machine output.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+ensure_venv lake
+cd "$ROOT"
+PYTHONPATH="$ROOT/dags:$ROOT/spark" exec "$TOOLS/venv-lake/bin/python" -m lake.local_query "$@"
