@@ -8,14 +8,11 @@ import { parse } from "yaml";
 import { contractVersion } from "../../../generated/validators/contract";
 import { CONTRACT_MAJOR, type IncomingMessage } from "../../../src/consumer/ingest";
 import { upcasts } from "../../../src/consumer/upcasts";
+import { validPurchase } from "../../support/events";
 
 const current = {
+  ...validPurchase(),
   purchase_id: "8d0f3a4e-6c8b-4c36-9d5e-3f1c2b7a9e10",
-  buyer_id: 1042,
-  product_id: 77,
-  number_of_installments: 3,
-  total_amount: 299.9,
-  purchase_date: "2024-11-05",
   received_at: "2024-11-05T13:45:12.345Z",
 };
 
