@@ -1,9 +1,5 @@
 /** Errors of the consumer. */
+import { DomainError } from "../errors";
 
 /** The message could not be forwarded to the dead-letter queue; it stays on the queue and is retried. */
-export class DeadLetterError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "DeadLetterError";
-  }
-}
+export class DeadLetterError extends DomainError {}

@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { EmulatorError } from "./errors";
 
 export const REPO_ROOT = join(__dirname, "..", "..");
 const MOTO_SERVER = join(REPO_ROOT, ".tools", "venv-emulator", "bin", "moto_server");
@@ -14,13 +15,6 @@ export interface Emulator {
   readonly endpoint: string;
   readonly port: number;
   stop(): Promise<void>;
-}
-
-export class EmulatorError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "EmulatorError";
-  }
 }
 
 /** A free TCP port on 127.0.0.1, chosen by the kernel. */

@@ -1,8 +1,7 @@
 /** Errors of the local runtime (the API server, the queue poller, the system around them). */
+import { DomainError } from "../errors";
 
-export class LocalRuntimeError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "LocalRuntimeError";
-  }
-}
+export class LocalRuntimeError extends DomainError {}
+
+/** The local AWS stand-in (the emulator) could not be started, reached or stopped. */
+export class EmulatorError extends DomainError {}
