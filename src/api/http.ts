@@ -5,7 +5,6 @@
 import type { components } from "../../generated/openapi/types";
 
 export type Problem = components["schemas"]["Problem"];
-export type FieldError = components["schemas"]["FieldError"];
 
 export interface HttpRequest {
   method: string;

@@ -2,7 +2,8 @@
  * The problems (RFC 9457) the API answers with, as openapi.yaml describes them. Every client error names
  * the offending field, where it was sent, and why it was refused.
  */
-import type { FieldError, Problem } from "./http";
+import type { FieldError } from "../field-errors";
+import type { Problem } from "./http";
 
 /** Seconds a client should wait before retrying after a 503; long enough for SDK-level blips to clear. */
 export const RETRY_AFTER_SECONDS = 5;

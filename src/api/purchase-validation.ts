@@ -6,7 +6,7 @@
  */
 import document from "../../generated/openapi/openapi.json";
 import { validatePurchaseRequest } from "../../generated/validators/api";
-import { toFieldErrors } from "../field-errors";
+import { type FieldError, toFieldErrors } from "../field-errors";
 import { AMOUNT_DECIMAL_PLACES, centsToText, decimalPlaces, toCents } from "../purchases/money";
 import type { PurchaseRequest } from "../purchases/purchase";
 import {
@@ -14,7 +14,6 @@ import {
   isTooFarInTheFuture,
   latestAcceptedPurchaseDate,
 } from "../purchases/purchase-date";
-import type { FieldError } from "./http";
 import { numberLiteral } from "./request-body";
 
 export type ValidatedPurchase = { ok: true; request: PurchaseRequest } | { ok: false; errors: FieldError[] };
