@@ -12,17 +12,18 @@
  * but the function saw a failure, or died before step 3, the retry publishes the same id again and the
  * consumer stores the purchase once.
  */
-import { IdempotencyConfig, makeIdempotent } from "@aws-lambda-powertools/idempotency";
+import {
+  IdempotencyAlreadyInProgressError,
+  IdempotencyConfig,
+  IdempotencyUnknownError,
+  IdempotencyValidationError,
+  makeIdempotent,
+} from "@aws-lambda-powertools/idempotency";
 import { DynamoDBPersistenceLayer } from "@aws-lambda-powertools/idempotency/dynamodb";
 import { dynamoDbClient } from "../clients/dynamodb";
 import { config } from "../config";
 import type { AcceptPurchaseInput } from "./accept-purchase";
-import {
-  IdempotencyKeyInProgressError,
-  IdempotencyKeyReusedError,
-  IdempotencyStoreError,
-  PublishError,
-} from "./errors";
+import { IdempotencyKeyInProgressError, IdempotencyKeyReusedError, IdempotencyStoreError } from "./errors";
 import { type AcceptedPurchase, publishNewPurchase } from "./new-purchase";
 import type { PurchaseRequest } from "./purchase";
 import { canonicalJson, keyedPurchaseId } from "./purchase-id";
@@ -81,28 +82,19 @@ export async function acceptOnce(
 }
 
 function translate(error: unknown): unknown {
-  if (error instanceof PublishError) return error;
-  const name = error instanceof Error ? error.name : "";
-  switch (name) {
-    case "IdempotencyValidationError":
-      return new IdempotencyKeyReusedError("the Idempotency-Key was used with a different body", {
-        cause: error,
-      });
-    case "IdempotencyAlreadyInProgressError":
-      return new IdempotencyKeyInProgressError(
-        "the first request with this Idempotency-Key is still running",
-        {
-          cause: error,
-        },
-      );
-    case "IdempotencyPersistenceLayerError":
-    case "IdempotencyInconsistentStateError":
-    case "IdempotencyItemNotFoundError":
-    case "IdempotencyInvalidStatusError":
-    case "IdempotencyPersistenceConsistencyError":
-    case "IdempotencyUnknownError":
-      return new IdempotencyStoreError("the idempotency table could not be used", { cause: error });
-    default:
-      return error;
+  if (error instanceof IdempotencyValidationError) {
+    return new IdempotencyKeyReusedError("the Idempotency-Key was used with a different body", {
+      cause: error,
+    });
   }
+  if (error instanceof IdempotencyAlreadyInProgressError) {
+    return new IdempotencyKeyInProgressError("the first request with this Idempotency-Key is still running", {
+      cause: error,
+    });
+  }
+  // The base of every other error the utility throws (store failures, inconsistent or missing records).
+  if (error instanceof IdempotencyUnknownError) {
+    return new IdempotencyStoreError("the idempotency table could not be used", { cause: error });
+  }
+  return error;
 }
