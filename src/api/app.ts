@@ -19,19 +19,18 @@ export async function handleRequest(request: HttpRequest, runtime: Runtime): Pro
     const match = route(request.method, request.path);
     switch (match.kind) {
       case "not-found":
-        return reject(request, problems.routeNotFound(request.method, request.path));
+        return reject(problems.routeNotFound(request.method, request.path));
       case "method-not-allowed":
-        return reject(request, problems.methodNotAllowed(request.method, match.allowed), {
+        return reject(problems.methodNotAllowed(request.method, match.allowed), {
           allow: match.allowed.join(", "),
         });
       case "malformed-path":
         return reject(
-          request,
           problems.malformed([{ field: "path", location: "path", reason: "is not valid percent-encoding" }]),
         );
     }
     const operation = operations[match.operationId];
-    if (operation === undefined) return reject(request, problems.routeNotFound(request.method, request.path));
+    if (operation === undefined) return reject(problems.routeNotFound(request.method, request.path));
     return await operation({
       request,
       params: match.params,
@@ -39,7 +38,7 @@ export async function handleRequest(request: HttpRequest, runtime: Runtime): Pro
       remainingTimeMs: runtime.remainingTimeMs,
     });
   } catch (error) {
-    logger.error("request failed", { request_id: request.requestId, error });
+    logger.error("request failed", { error });
     return problemResponse(problems.internal());
   }
 }

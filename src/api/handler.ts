@@ -29,7 +29,6 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
       event.body === undefined
         ? undefined
         : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8"),
-    requestId: event.requestContext.requestId,
     caller: typeof subject === "string" && subject !== "" ? subject : "anonymous",
   };
 }
@@ -41,6 +40,8 @@ export const handler = async (
   context: Context,
 ): Promise<APIGatewayProxyStructuredResultV2> => {
   logger.addContext(context);
+  // Every log line of this request carries the gateway's id of it, which the access log also prints.
+  logger.appendKeys({ request_id: event.requestContext.requestId });
   try {
     // No closure made per request: under keepNames each one would also be named at run time.
     const response = await handleRequest(toHttpRequest(event), {
@@ -50,5 +51,6 @@ export const handler = async (
     return { statusCode: response.statusCode, headers: response.headers, body: response.body };
   } finally {
     publishMetrics();
+    logger.resetKeys();
   }
 };

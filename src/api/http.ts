@@ -13,8 +13,6 @@ export interface HttpRequest {
   headers: Record<string, string | undefined>;
   /** The body as sent, or undefined when there is none. */
   body: Buffer | undefined;
-  /** The gateway's id of this request, for logs. */
-  requestId: string;
   /** The authenticated caller (the JWT subject), or "anonymous" where no authorizer runs. */
   caller: string;
 }

@@ -36,15 +36,10 @@ export interface Invocation {
 export type Operation = (invocation: Invocation) => Promise<HttpResponse>;
 
 /** A refused request: counted by reason, logged without the body (it carries the buyer's data). */
-export function reject(
-  request: HttpRequest,
-  problem: Problem,
-  headers: Record<string, string> = {},
-): HttpResponse {
+export function reject(problem: Problem, headers: Record<string, string> = {}): HttpResponse {
   const reason = problem.type.replace("/problems/", "") as RejectionReason;
   countWithDimension("RequestRejected", "reason", reason);
   logger.info("request rejected", {
-    request_id: request.requestId,
     status: problem.status,
     reason,
     fields: problem.errors?.map((error) => `${error.location}:${error.field}`),
@@ -52,23 +47,23 @@ export function reject(
   return problemResponse(problem, headers);
 }
 
-function unavailable(request: HttpRequest, metric: string, problem: Problem, error: unknown): HttpResponse {
+function unavailable(metric: string, problem: Problem, error: unknown): HttpResponse {
   metrics.addMetric(metric, MetricUnit.Count, 1);
-  logger.error(problem.detail ?? problem.title, { request_id: request.requestId, error });
+  logger.error(problem.detail ?? problem.title, { error });
   return problemResponse(problem, { "retry-after": String(RETRY_AFTER_SECONDS) });
 }
 
 export const createPurchase: Operation = async ({ request, now, remainingTimeMs }) => {
   const body = readJsonBody(request);
-  if (!body.ok) return reject(request, body.problem);
+  if (!body.ok) return reject(body.problem);
   const idempotencyKey = request.headers["idempotency-key"];
   if (idempotencyKey !== undefined && !validateIdempotencyKeyParameter(idempotencyKey)) {
     const errors = toFieldErrors(validateIdempotencyKeyParameter.errors, "header", "Idempotency-Key");
-    return reject(request, problems.malformed(errors));
+    return reject(problems.malformed(errors));
   }
   const validated = validatePurchaseBody(body.value, body.text, now);
-  if (!validated.ok) return reject(request, problems.invalidPurchase(validated.errors));
-  logger.debug("purchase request", { request_id: request.requestId, purchase: validated.request });
+  if (!validated.ok) return reject(problems.invalidPurchase(validated.errors));
+  logger.debug("purchase request", { purchase: validated.request });
 
   try {
     const { purchase, replayed } = await acceptPurchase({
@@ -80,7 +75,6 @@ export const createPurchase: Operation = async ({ request, now, remainingTimeMs 
     });
     metrics.addMetric(replayed ? "IdempotentReplay" : "PurchaseAccepted", MetricUnit.Count, 1);
     logger.info(replayed ? "purchase replayed" : "purchase accepted", {
-      request_id: request.requestId,
       purchase_id: purchase.purchase_id,
     });
     return jsonResponse(202, purchase, {
@@ -88,17 +82,17 @@ export const createPurchase: Operation = async ({ request, now, remainingTimeMs 
       "idempotent-replayed": String(replayed),
     });
   } catch (error) {
-    if (error instanceof IdempotencyKeyReusedError) return reject(request, problems.keyReused());
+    if (error instanceof IdempotencyKeyReusedError) return reject(problems.keyReused());
     if (error instanceof IdempotencyKeyInProgressError) {
-      return reject(request, problems.keyInProgress(), {
+      return reject(problems.keyInProgress(), {
         "retry-after": String(IN_PROGRESS_RETRY_AFTER_SECONDS),
       });
     }
     if (error instanceof PublishError) {
-      return unavailable(request, "PublishFailed", problems.notPublished(), error);
+      return unavailable("PublishFailed", problems.notPublished(), error);
     }
     if (error instanceof IdempotencyStoreError) {
-      return unavailable(request, "IdempotencyStoreFailed", problems.outcomeUnknown(), error);
+      return unavailable("IdempotencyStoreFailed", problems.outcomeUnknown(), error);
     }
     throw error;
   }
@@ -112,11 +106,11 @@ function normalizeId(raw: string): string {
 // Loaded on first use, with the DynamoDB client: a cold start that serves a POST does not pay for it.
 let purchaseStore: Promise<typeof import("../purchases/purchase-store")> | undefined;
 
-export const getPurchase: Operation = async ({ request, params }) => {
+export const getPurchase: Operation = async ({ params }) => {
   const raw = params.purchase_id ?? "";
   if (!validatePurchaseIdParameter(raw)) {
     const errors = toFieldErrors(validatePurchaseIdParameter.errors, "path", "purchase_id");
-    return reject(request, problems.malformed(errors));
+    return reject(problems.malformed(errors));
   }
   const purchaseId = normalizeId(raw);
   let stored: StoredPurchase | undefined;
@@ -126,11 +120,11 @@ export const getPurchase: Operation = async ({ request, params }) => {
     stored = await readPurchase(purchaseId);
   } catch (error) {
     if (error instanceof PurchaseStoreError) {
-      return unavailable(request, "PurchaseReadFailed", problems.storeUnavailable(), error);
+      return unavailable("PurchaseReadFailed", problems.storeUnavailable(), error);
     }
     throw error;
   }
-  if (!stored) return reject(request, problems.purchaseNotFound());
+  if (!stored) return reject(problems.purchaseNotFound());
   return jsonResponse(200, toPurchase(stored, "stored"));
 };
 

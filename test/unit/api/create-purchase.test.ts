@@ -246,3 +246,62 @@ describe("Idempotency-Key", () => {
     expect(expiration).toBeLessThanOrEqual(before + 86_400 + 5);
   });
 });
+
+describe("logs", () => {
+  /** The JSON log lines the handler prints while `run` runs, at INFO level. */
+  async function logLinesOf(run: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, "write").mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    const level = observability.logger.getLevelName();
+    observability.logger.setLogLevel("INFO");
+    try {
+      await run();
+    } finally {
+      observability.logger.setLogLevel(level);
+      write.mockRestore();
+    }
+    return lines.flatMap((chunk) =>
+      chunk
+        .split("\n")
+        .filter((line) => line.startsWith("{"))
+        .map((line) => JSON.parse(line)),
+    );
+  }
+
+  const send = (event: ReturnType<typeof apiEvent>) => () => handler(event, lambdaContext());
+
+  it("carries the gateway's request id on every line of its request, and only of its request", async () => {
+    const accepted = apiEvent({
+      method: "POST",
+      path: "/purchases",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(validPurchase()),
+    });
+    const refused = apiEvent({
+      method: "POST",
+      path: "/purchases",
+      headers: { "content-type": "application/json" },
+      body: "{",
+    });
+
+    const first = await logLinesOf(send(accepted));
+    const second = await logLinesOf(send(refused));
+
+    expect(first.map((line) => [line.message, line.request_id])).toEqual([
+      ["purchase accepted", accepted.requestContext.requestId],
+    ]);
+    expect(second.map((line) => [line.message, line.request_id])).toEqual([
+      ["request rejected", refused.requestContext.requestId],
+    ]);
+  });
+
+  it("carries no request id once its request is answered", async () => {
+    await post(validPurchase());
+    const lines = await logLinesOf(async () => observability.logger.info("between requests"));
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).not.toHaveProperty("request_id");
+  });
+});
