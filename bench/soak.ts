@@ -10,6 +10,7 @@
  */
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { CONSUMER_LOG } from "../src/consumer/log-messages";
 import { startEmulator } from "../src/local/emulator";
 import { type LocalProcess, residentMemoryKiB, startLocalProcess } from "../src/local/processes";
 import { handlerEnvironment, provisionStack } from "../src/local/stack";
@@ -76,7 +77,7 @@ async function main(): Promise<void> {
     const consumer: LocalProcess = await startLocalProcess("consumer", {
       env: { ...environment, QUEUE_URL: stack.queueUrl, QUEUE_ARN: stack.queueArn },
       onLine: (line) => {
-        if (!line.includes('"batch ingested"')) return;
+        if (!line.includes(`"${CONSUMER_LOG.batchIngested}"`)) return;
         try {
           stored += Number((JSON.parse(line) as { stored?: number }).stored ?? 0);
         } catch {

@@ -8,6 +8,7 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from "aws-lambda"
 import { assertConfigured } from "../config";
 import { logger, MetricUnit, metrics, publishMetrics } from "../observability";
 import { type IncomingMessage, ingestMessage } from "./ingest";
+import { CONSUMER_LOG } from "./log-messages";
 
 assertConfigured("purchasesTableName", "dlqUrl", "schemaVersionAttribute");
 
@@ -34,7 +35,7 @@ async function ingestRecord(record: SQSRecord, tally: BatchTally): Promise<void>
     const result = await ingestMessage(message, () => new Date());
     if (result.outcome === "dead-lettered") {
       tally.deadLettered += 1;
-      logger.warn("message breaks the data contract; forwarded to the dead-letter queue", {
+      logger.warn(CONSUMER_LOG.deadLettered, {
         message_id: message.id,
         reason: result.reason,
       });
@@ -42,11 +43,11 @@ async function ingestRecord(record: SQSRecord, tally: BatchTally): Promise<void>
       tally.stored.push(result.purchaseId);
     } else {
       tally.duplicates += 1;
-      logger.debug("purchase was already stored", { message_id: message.id, purchase_id: result.purchaseId });
+      logger.debug(CONSUMER_LOG.duplicate, { message_id: message.id, purchase_id: result.purchaseId });
     }
   } catch (error) {
     tally.failed += 1;
-    logger.warn("message not ingested; the queue will deliver it again", {
+    logger.warn(CONSUMER_LOG.failed, {
       message_id: message.id,
       receive_count: record.attributes?.ApproximateReceiveCount,
       error,
@@ -64,7 +65,7 @@ function report(tally: BatchTally, records: number): void {
     ["IngestFailed", tally.failed],
   ];
   for (const [name, count] of counts) if (count > 0) metrics.addMetric(name, MetricUnit.Count, count);
-  logger.info("batch ingested", {
+  logger.info(CONSUMER_LOG.batchIngested, {
     records,
     stored: tally.stored.length,
     duplicates: tally.duplicates,

@@ -8,6 +8,7 @@
  * can be read from the log even when the process was killed in the middle of it.
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
+import { CONSUMER_LOG } from "../consumer/log-messages";
 import { localEnv } from "./local-env";
 import { type ConsumerHandler, startQueuePoller } from "./queue-poller";
 import { stackSettings } from "./stack";
@@ -25,7 +26,7 @@ async function main(): Promise<void> {
     const messageIds = event.Records.map((record) => record.messageId);
     const startedAt = Date.now();
     logger.addContext(context);
-    logger.info("batch received", { message_ids: messageIds });
+    logger.info(CONSUMER_LOG.batchReceived, { message_ids: messageIds });
     // A handler that throws fails the whole batch (the event source sends it all back).
     let failed = messageIds;
     try {
@@ -33,7 +34,7 @@ async function main(): Promise<void> {
       failed = response.batchItemFailures.map((failure) => failure.itemIdentifier);
       return response;
     } finally {
-      logger.info("batch handled", {
+      logger.info(CONSUMER_LOG.batchHandled, {
         message_ids: messageIds,
         failed_message_ids: failed,
         duration_ms: Date.now() - startedAt,

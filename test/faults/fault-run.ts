@@ -18,6 +18,7 @@ import {
 import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dynamodb";
 import { contractVersion } from "../../generated/validators/contract";
 import { FAILURE_REASON_ATTRIBUTE, SOURCE_MESSAGE_ID_ATTRIBUTE } from "../../src/consumer/dead-letter";
+import { CONSUMER_LOG } from "../../src/consumer/log-messages";
 import { startEmulator } from "../../src/local/emulator";
 import { type LocalProcess, startLocalProcess } from "../../src/local/processes";
 import { handlerEnvironment, type LocalStack, provisionStack } from "../../src/local/stack";
@@ -91,7 +92,7 @@ export interface ConsumerEvent {
   purchaseId?: string;
   messageIds?: string[];
   failedMessageIds?: string[];
-  /** Purchases a batch stored ("batch ingested"). */
+  /** Purchases a batch stored (CONSUMER_LOG.batchIngested). */
   purchaseIds?: string[];
   stored?: number;
   durationMs?: number;
@@ -274,17 +275,6 @@ function parseConsumerLine(line: string, generation: number): ConsumerEvent | un
     reason: text("reason"),
   };
 }
-
-/** The consumer's log lines the run reads: the local event source's two, and the handler's. */
-export const CONSUMER_LOG = {
-  batchReceived: "batch received",
-  batchHandled: "batch handled",
-  batchIngested: "batch ingested",
-  /** DEBUG: one per redelivered record whose purchase was stored already. */
-  duplicate: "purchase was already stored",
-  deadLettered: "message breaks the data contract; forwarded to the dead-letter queue",
-  failed: "message not ingested; the queue will deliver it again",
-} as const;
 
 export async function runFaults(options: FaultRunOptions, resources: RunResources): Promise<FaultRunResult> {
   const phases: Record<string, number> = {};

@@ -2,7 +2,8 @@
  * The ledger of a fault run: what the client was told, set against what the table and the dead-letter
  * queue hold, and what each fault did. Every figure is counted from observations; none is expected here.
  */
-import { CONSUMER_LOG, type ConsumerEvent, type FaultRunResult } from "./fault-run";
+import { CONSUMER_LOG } from "../../src/consumer/log-messages";
+import type { ConsumerEvent, FaultRunResult } from "./fault-run";
 
 const SERVICE_UNAVAILABLE = "/problems/service-unavailable";
 const KEY_IN_PROGRESS = "/problems/idempotency-key-in-progress";
