@@ -9,17 +9,13 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import ts from "typescript";
 import { parse } from "yaml";
+import { DomainError } from "../src/errors";
 
 export const CLIENT_PACKAGE = "@purchases/client";
 const ROOT = join(__dirname, "..");
 const SOURCES = ["generated/client.ts", "generated/openapi/types.ts"];
 
-export class ClientPackError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ClientPackError";
-  }
-}
+export class ClientPackError extends DomainError {}
 
 /** The file `npm pack` makes of the package (a scope's @ and / become the name's prefix). */
 export function clientTarballName(version: string): string {

@@ -4,6 +4,7 @@
 export class DomainError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+    // The subclass's own name: the bundle keeps class names (keepNames in serverless.yml).
     this.name = new.target.name;
   }
 }

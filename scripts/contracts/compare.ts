@@ -22,6 +22,7 @@ import { spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
+import { DomainError } from "../../src/errors";
 
 export const ROOT = join(__dirname, "..", "..");
 export const RELEASED_DIR = join(ROOT, "contracts", "released");
@@ -79,12 +80,7 @@ export interface DataContractDiff {
   producer: GradedEntry[];
 }
 
-export class ContractToolError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "ContractToolError";
-  }
-}
+export class ContractToolError extends DomainError {}
 
 export function readVersion(file: ContractFile, path: string): string {
   const doc = parse(readFileSync(path, "utf8")) as { info?: { version?: unknown }; version?: unknown };

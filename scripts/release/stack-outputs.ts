@@ -3,14 +3,10 @@
  * --verbose` prints them), and the `--stage` argument that names it.
  */
 import { CloudFormationClient, DescribeStacksCommand } from "@aws-sdk/client-cloudformation";
+import { DomainError } from "../../src/errors";
 import { SERVICE } from "../../src/local/stack";
 
-export class ReleaseError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "ReleaseError";
-  }
-}
+export class ReleaseError extends DomainError {}
 
 /** osls names each stage's stack `<service>-<stage>`. */
 export function stackName(stage: string): string {
