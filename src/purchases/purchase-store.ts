@@ -4,6 +4,7 @@
  * changes the stored one (its stored_at and ingest_hour stay those of the first write). The API reads
  * with strongly consistent reads, so a purchase is visible as soon as the write returned.
  */
+import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, NumberValue, PutCommand } from "@aws-sdk/lib-dynamodb";
 import { documentClient } from "../clients/dynamodb";
 import { config } from "../config";
@@ -49,7 +50,7 @@ export async function storePurchase(message: PurchaseMessage, storedAt: Date): P
     await documentClient.send(command);
     return "stored";
   } catch (error) {
-    if (error instanceof Error && error.name === "ConditionalCheckFailedException") return "duplicate";
+    if (error instanceof ConditionalCheckFailedException) return "duplicate";
     throw new PurchaseStoreError(`storing purchase ${message.purchase_id} failed`, { cause: error });
   }
 }
