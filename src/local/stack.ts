@@ -164,21 +164,8 @@ export async function provisionStack(endpoint: string, stage = LOCAL_STAGE): Pro
         new CreateTableCommand({
           TableName: names.purchasesTable,
           BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: [
-            { AttributeName: "purchase_id", AttributeType: "S" },
-            { AttributeName: "ingest_hour", AttributeType: "S" },
-          ],
+          AttributeDefinitions: [{ AttributeName: "purchase_id", AttributeType: "S" }],
           KeySchema: [{ AttributeName: "purchase_id", KeyType: "HASH" }],
-          GlobalSecondaryIndexes: [
-            {
-              IndexName: "by-ingest-hour",
-              KeySchema: [
-                { AttributeName: "ingest_hour", KeyType: "HASH" },
-                { AttributeName: "purchase_id", KeyType: "RANGE" },
-              ],
-              Projection: { ProjectionType: "ALL" },
-            },
-          ],
         }),
       ),
     ),

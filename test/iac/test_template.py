@@ -339,14 +339,8 @@ def test_purchases_table(template: Template, params: dict[str, Any]) -> None:
     assert table["BillingMode"] == "PAY_PER_REQUEST"
     assert table["KeySchema"] == [{"AttributeName": "purchase_id", "KeyType": "HASH"}]
     assert {"AttributeName": "purchase_id", "AttributeType": "S"} in table["AttributeDefinitions"]
-    assert {"AttributeName": "ingest_hour", "AttributeType": "S"} in table["AttributeDefinitions"]
-    (index,) = table["GlobalSecondaryIndexes"]
-    assert index["IndexName"] == "by-ingest-hour"
-    assert index["KeySchema"] == [
-        {"AttributeName": "ingest_hour", "KeyType": "HASH"},
-        {"AttributeName": "purchase_id", "KeyType": "RANGE"},
-    ]
-    assert index["Projection"] == {"ProjectionType": "ALL"}
+    # No index: the lake reads an hour by incremental export (a filtered scan locally), not by a query.
+    assert "GlobalSecondaryIndexes" not in table
     assert table["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"] is True
     assert table["DeletionProtectionEnabled"] is params["deletionProtection"]
 

@@ -58,10 +58,10 @@ describe("the local stack", () => {
     expect(stack.dlqArn.endsWith(`:${names.purchasesDlq}`)).toBe(true);
   });
 
-  it("has the purchases table keyed by purchase_id, with the ingest-hour index", async () => {
+  it("has the purchases table keyed by purchase_id, with no secondary index", async () => {
     const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: names.purchasesTable }));
     expect(Table?.KeySchema).toEqual([{ AttributeName: "purchase_id", KeyType: "HASH" }]);
-    expect(Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName)).toEqual(["by-ingest-hour"]);
+    expect(Table?.GlobalSecondaryIndexes ?? []).toEqual([]);
   });
 
   it("has the idempotency table with its TTL attribute", async () => {
