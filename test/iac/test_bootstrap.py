@@ -24,6 +24,7 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 # The IAM prefix of each CloudFormation namespace the stack uses.
 SERVICE_PREFIX = {
     "ApiGatewayV2": "apigateway",
+    "Athena": "athena",
     "CloudWatch": "cloudwatch",
     "DynamoDB": "dynamodb",
     "EC2": "ec2",
