@@ -24,6 +24,14 @@ export class PurchaseStoreError extends Error {
   }
 }
 
+/** DynamoDB cannot hold the item (a field of a newer minor it cannot represent): every retry would fail. */
+export class UnstorableItemError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "UnstorableItemError";
+  }
+}
+
 /** The Idempotency-Key was used with another body within its retention window. */
 export class IdempotencyKeyReusedError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -10,7 +10,7 @@ import { CONTRACT_MAJOR, type IncomingMessage } from "../../../src/consumer/inge
 import { upcasts } from "../../../src/consumer/upcasts";
 import { validPurchase } from "../../support/events";
 
-const current = {
+const current: Record<string, unknown> = {
   ...validPurchase(),
   purchase_id: "8d0f3a4e-6c8b-4c36-9d5e-3f1c2b7a9e10",
   received_at: "2024-11-05T13:45:12.345Z",
