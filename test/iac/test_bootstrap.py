@@ -240,10 +240,8 @@ def test_only_this_repositorys_main_branch_and_environments_may_assume_the_role(
     assert conditions[f"{OIDC_HOST}:aud"] == "sts.amazonaws.com"
     subjects = set(as_list(conditions[f"{OIDC_HOST}:sub"]))
     repository = "repo:${GitHubOrg}/${GitHubRepo}"
-    assert subjects == {
-        f"{repository}:ref:refs/heads/main",
-        *(f"{repository}:environment:{name}" for name in ENVIRONMENTS),
-    }
+    # Every job that deploys or publishes names its stage's environment, whose reviewers gate it.
+    assert subjects == {f"{repository}:environment:{name}" for name in ENVIRONMENTS}
     assert set(conditions) == {f"{OIDC_HOST}:aud", f"{OIDC_HOST}:sub"}
 
 
