@@ -260,7 +260,6 @@ def test_the_oidc_provider_is_githubs_for_sts(bootstrap: dict[str, Any]) -> None
 
 def test_no_action_is_a_wildcard(bootstrap: dict[str, Any]) -> None:
     for statement in _statements(bootstrap):
-        assert statement["Effect"] == "Allow", statement["Sid"]
         assert "NotAction" not in statement, statement["Sid"]
         assert "NotResource" not in statement, statement["Sid"]
         for action in as_list(statement["Action"]):
@@ -291,8 +290,23 @@ def _names_the_prefix(resource: Any) -> bool:
     return bool(re.search(r"\$\{StackPrefix\}[-_]\*|:catalog$", text))
 
 
+def test_the_role_never_changes_itself(bootstrap: dict[str, Any]) -> None:
+    denials = [s for s in _statements(bootstrap) if s["Effect"] == "Deny"]
+    assert [s["Sid"] for s in denials] == ["NotItself"]
+    [itself] = denials
+    assert as_list(itself["Resource"]) == ["arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}"]
+    assert {
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+    } <= set(as_list(itself["Action"]))
+
+
 def test_resources_are_scoped_to_the_stacks_names(bootstrap: dict[str, Any]) -> None:
     for statement in _statements(bootstrap):
+        if statement["Effect"] == "Deny":
+            continue
         resources = as_list(statement["Resource"])
         services = {a.split(":")[0] for a in as_list(statement["Action"])}
         if resources == ["*"]:
