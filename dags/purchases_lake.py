@@ -20,6 +20,7 @@ alert to the alerts topic. `LAKE_ENGINE` says where Spark and the catalog run (s
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from airflow.providers.amazon.aws.transfers.dynamodb_to_s3 import DynamoDBToS3Operator
 from airflow.sdk import DAG, TaskGroup, task
@@ -52,12 +53,12 @@ with DAG(
     with TaskGroup("bronze"):
 
         @task
-        def hours(data_interval_start: datetime, data_interval_end: datetime) -> list[dict]:
+        def hours(data_interval_start: datetime, data_interval_end: datetime) -> list[dict[str, Any]]:
             """The export arguments of each hour in the interval."""
             return bronze.hour_exports(CONFIG, data_interval_start, data_interval_end)
 
         @task
-        def empty_hours(exports: list[dict]) -> None:
+        def empty_hours(exports: list[dict[str, Any]]) -> None:
             """Delete what an earlier run of these hours exported, so the export replaces it."""
             from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 
@@ -67,7 +68,8 @@ with DAG(
                 if keys:
                     s3.delete_objects(bucket=CONFIG.bronze_bucket, keys=keys)
 
-        exports = hours()
+        # Airflow passes the data interval from the run's context.
+        exports = hours()  # type: ignore[call-arg, misc]
         exported = DynamoDBToS3Operator.partial(
             task_id="export_hour",
             dynamodb_table_name=CONFIG.purchases_table,
@@ -80,7 +82,8 @@ with DAG(
             source_aws_conn_id=CONFIG.aws_conn_id,
             dest_aws_conn_id=CONFIG.aws_conn_id,
         ).expand_kwargs(exports)
-        empty_hours(exports) >> exported
+        # Airflow passes the list that `hours` returned.
+        empty_hours(exports) >> exported  # type: ignore[arg-type]
 
     with TaskGroup("silver"):
         silver_job = engines.spark_job(CONFIG, "silver")

@@ -72,6 +72,7 @@ ensure_datacontract() {
 OASDIFF_MODULE="github.com/oasdiff/oasdiff@v1.39.0"
 ensure_oasdiff() {
   if ! stamp_ok oasdiff <(echo "$OASDIFF_MODULE") || [ ! -x "$TOOLS/bin/oasdiff" ]; then
+    command -v go >/dev/null 2>&1 || { log "oasdiff needs Go 1.25 or later on PATH"; return 1; }
     log "installing oasdiff ($OASDIFF_MODULE) with go install"
     GOBIN="$TOOLS/bin" go install "$OASDIFF_MODULE"
     stamp_write oasdiff <(echo "$OASDIFF_MODULE")

@@ -6,13 +6,14 @@ import logging
 from collections.abc import Callable
 
 from airflow.providers.amazon.aws.hooks.sns import SnsHook
+from airflow.sdk import Context
 
 from lake.config import LakeConfig
 
 log = logging.getLogger(__name__)
 
 
-def alert_message(context: dict) -> tuple[str, str]:
+def alert_message(context: Context) -> tuple[str, str]:
     """(subject, message) for a failed task's callback context."""
     ti = context["ti"]
     start, end = context.get("data_interval_start"), context.get("data_interval_end")
@@ -25,8 +26,8 @@ def alert_message(context: dict) -> tuple[str, str]:
     return subject, message
 
 
-def failure_alert(config: LakeConfig) -> Callable[[dict], None]:
-    def notify(context: dict) -> None:
+def failure_alert(config: LakeConfig) -> Callable[[Context], None]:
+    def notify(context: Context) -> None:
         subject, message = alert_message(context)
         # SNS subjects are limited to 100 characters.
         SnsHook(aws_conn_id=config.aws_conn_id, region_name=config.region).publish_to_target(

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import boto3
 from airflow.providers.amazon.aws.operators.glue_crawler import GlueCrawlerOperator
-from airflow.sdk import task
+from airflow.sdk import XComArg, task
 from lake_jobs import layout
 
 from lake.config import LakeConfig
 from lake.reports import read_report
+
+if TYPE_CHECKING:  # MWAA has no PySpark
+    from pyspark.sql.types import StructField, StructType
 
 _PARQUET = {
     "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
@@ -25,9 +29,10 @@ _PARQUET = {
 }
 
 
-def catalog_task(config: LakeConfig, layer: str):
+def catalog_task(config: LakeConfig, layer: str) -> GlueCrawlerOperator | XComArg:
     if not config.is_local:
-        crawler = config.emr.silver_crawler if layer == "silver" else config.emr.gold_crawler
+        emr = config.require_emr()
+        crawler = emr.silver_crawler if layer == "silver" else emr.gold_crawler
         return GlueCrawlerOperator(
             task_id="catalog",
             config={"Name": crawler},
@@ -36,18 +41,21 @@ def catalog_task(config: LakeConfig, layer: str):
         )
 
     @task(task_id="catalog")
-    def catalog_locally(data_interval_start: datetime, data_interval_end: datetime) -> dict:
+    def catalog_locally(data_interval_start: datetime, data_interval_end: datetime) -> dict[str, int]:
         report = read_report(config, layer, data_interval_start, data_interval_end)
         return write_entries(config, layer, report.get("partitions", {}))
 
-    return catalog_locally()
+    # Airflow passes the data interval from the run's context.
+    return catalog_locally()  # type: ignore[call-arg, misc]
 
 
-def glue_columns(schema, partition_keys: list[str]) -> tuple[list[dict], list[dict]]:
+def glue_columns(
+    schema: StructType, partition_keys: list[str]
+) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
     """(columns, partition keys) of a Spark StructType in Glue's (Hive's) type names."""
     by_name = {f.name: f for f in schema.fields}
 
-    def column(field) -> dict:
+    def column(field: StructField) -> dict[str, str]:
         comment = (field.metadata or {}).get("comment", "")
         return {"Name": field.name, "Type": field.dataType.simpleString(), "Comment": comment[:255]}
 
@@ -57,7 +65,7 @@ def glue_columns(schema, partition_keys: list[str]) -> tuple[list[dict], list[di
 
 def _partition_folders(table_dir: Path, keys: list[str], replaced: list[str]) -> list[Path]:
     """Partition folders (one per full set of keys) below the top-level folders just replaced."""
-    folders = []
+    folders: list[Path] = []
     for top in replaced:
         base = table_dir / top
         if not base.is_dir():
@@ -69,7 +77,7 @@ def _partition_folders(table_dir: Path, keys: list[str], replaced: list[str]) ->
     return sorted(folders)
 
 
-def write_entries(config: LakeConfig, layer: str, replaced: dict[str, list[str]]) -> dict:
+def write_entries(config: LakeConfig, layer: str, replaced: dict[str, list[str]]) -> dict[str, int]:
     """Create or update the layer's tables and the partitions of the partition folders this run replaced."""
     from schemas import contract  # the contract's Spark schemas; local runs have PySpark installed
 
@@ -79,7 +87,7 @@ def write_entries(config: LakeConfig, layer: str, replaced: dict[str, list[str]]
     except glue.exceptions.EntityNotFoundException:
         glue.create_database(DatabaseInput={"Name": config.glue_database})
     tables = layout.SILVER_TABLES if layer == "silver" else layout.GOLD_TABLES
-    root = config.local.root / layer
+    root = config.require_local().root / layer
     written = {}
     for table, folder in tables.items():
         keys = layout.PARTITIONS[table]

@@ -66,6 +66,16 @@ class LakeConfig:
     def is_local(self) -> bool:
         return self.engine == "local"
 
+    def require_emr(self) -> EmrSettings:
+        if self.emr is None:
+            raise LakeConfigError(f"LAKE_ENGINE is {self.engine}: there are no EMR Serverless settings")
+        return self.emr
+
+    def require_local(self) -> LocalSettings:
+        if self.local is None:
+            raise LakeConfigError(f"LAKE_ENGINE is {self.engine}: there are no local settings")
+        return self.local
+
     def layer_root(self, layer: str) -> str:
         """Where Spark reads and writes a layer: the bucket on AWS, a folder locally."""
         if self.local is not None:

@@ -14,14 +14,18 @@ import shutil
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from airflow.providers.amazon.aws.hooks.s3 import S3Hook
 from airflow.providers.amazon.aws.operators.emr import EmrServerlessStartJobOperator
-from airflow.sdk import task
+from airflow.sdk import XComArg, task
 from lake_jobs import layout
 from lake_jobs.local_spark import LOCAL_SPARK_CONF
 
 from lake.config import LakeConfig
+
+if TYPE_CHECKING:  # MWAA has no PySpark
+    from pyspark.sql import SparkSession
 
 JOBS = {"silver": "silver_job.py", "gold": "gold_job.py"}
 CHECKS = {
@@ -45,7 +49,7 @@ def job_arguments(config: LakeConfig, layer: str, start: str, end: str, checks: 
     return [*args, "--checks", *checks]
 
 
-def spark_job(config: LakeConfig, layer: str):
+def spark_job(config: LakeConfig, layer: str) -> EmrServerlessStartJobOperator | XComArg:
     """The task that runs `layer`'s job for the run's data interval."""
     if config.is_local:
         return _local_job(config, layer)
@@ -53,7 +57,7 @@ def spark_job(config: LakeConfig, layer: str):
 
 
 def _emr_job(config: LakeConfig, layer: str) -> EmrServerlessStartJobOperator:
-    emr = config.emr
+    emr = config.require_emr()
     checks = [f"{emr.jobs_uri}/soda/{c}" for c in CHECKS[layer]]
     start, end = "{{ data_interval_start.isoformat() }}", "{{ data_interval_end.isoformat() }}"
     submit = " ".join(
@@ -89,19 +93,20 @@ def _emr_job(config: LakeConfig, layer: str) -> EmrServerlessStartJobOperator:
     )
 
 
-def _local_job(config: LakeConfig, layer: str):
+def _local_job(config: LakeConfig, layer: str) -> XComArg:
     @task(task_id="run_job")
     def run_job_locally(data_interval_start: datetime, data_interval_end: datetime) -> None:
         """Spark local mode: the job file EMR runs, in this process's Spark session."""
         if layer == "silver":
             stage_bronze_locally(config, data_interval_start, data_interval_end)
-        checks = [str(config.local.soda_dir / c) for c in CHECKS[layer]]
+        checks = [str(config.require_local().soda_dir / c) for c in CHECKS[layer]]
         args = job_arguments(
             config, layer, data_interval_start.isoformat(), data_interval_end.isoformat(), checks
         )
         submit_locally(config, layer, args)
 
-    return run_job_locally()
+    # Airflow passes the data interval from the run's context.
+    return run_job_locally()  # type: ignore[call-arg, misc]
 
 
 def submit_locally(config: LakeConfig, layer: str, args: list[str]) -> None:
@@ -112,7 +117,7 @@ def submit_locally(config: LakeConfig, layer: str, args: list[str]) -> None:
     driver instead of a `spark-submit` each: a JVM start and a cold first run per job was the largest
     fixed cost of a local hour (figures in bench/README.md).
     """
-    spark_dir = str(config.local.spark_dir)
+    spark_dir = str(config.require_local().spark_dir)
     # A deployed copy of spark/ holds lake_jobs and schemas as lake_jobs.zip, which EMR puts on the path
     # (spark.submit.pyFiles); the source tree has the packages themselves and no zip.
     paths = (str(Path(spark_dir) / "lake_jobs.zip"), spark_dir)
@@ -121,6 +126,8 @@ def submit_locally(config: LakeConfig, layer: str, args: list[str]) -> None:
             sys.path.insert(0, path)
     _local_spark(paths)
     spec = importlib.util.spec_from_file_location(f"lake_local_{layer}_job", Path(spark_dir) / JOBS[layer])
+    if spec is None or spec.loader is None:
+        raise FileNotFoundError(Path(spark_dir) / JOBS[layer])
     job = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(job)
     code = job.main(args)
@@ -129,7 +136,7 @@ def submit_locally(config: LakeConfig, layer: str, args: list[str]) -> None:
 
 
 @functools.cache
-def _local_spark(paths: tuple[str, ...]):
+def _local_spark(paths: tuple[str, ...]) -> SparkSession:
     from lake_jobs.session import spark_session
 
     # Spark's Python workers run this interpreter and import the jobs' modules from spark_dir.
@@ -151,7 +158,7 @@ def stage_bronze_locally(config: LakeConfig, start: datetime, end: datetime) -> 
     the same objects from disk; on EMR it reads them from the bucket.
     """
     s3 = S3Hook(aws_conn_id=config.aws_conn_id)
-    root = config.local.root / "bronze"
+    root = config.require_local().root / "bronze"
     copied = 0
     for hour in layout.hours_of(start, end):
         prefix = layout.bronze_hour_prefix(hour)

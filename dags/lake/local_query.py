@@ -14,6 +14,7 @@ import csv
 import json
 import sys
 from pathlib import Path
+from typing import TextIO
 
 import duckdb
 from lake_jobs import layout
@@ -53,8 +54,9 @@ def connect(lake_root: Path) -> duckdb.DuckDBPyConnection:
     return connection
 
 
-def run(sql: str, lake_root: Path, output_format: str, out=sys.stdout) -> None:
-    relation = connect(lake_root).sql(sql)
+def run(sql: str, lake_root: Path, output_format: str, out: TextIO = sys.stdout) -> None:
+    # DuckDB's stubs leave out the None that a statement without a result gives.
+    relation: duckdb.DuckDBPyRelation | None = connect(lake_root).sql(sql)
     if relation is None:  # a statement without a result, such as SET
         return
     if output_format == "table":

@@ -15,6 +15,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 SERVICE = "purchases"
@@ -88,7 +89,7 @@ def _migrate_database(airflow_home: Path) -> None:
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)  # noqa: S603
 
 
-def run_interval(start: datetime, end: datetime) -> list[dict]:
+def run_interval(start: datetime, end: datetime) -> list[dict[str, Any]]:
     """One dag.test() per hour of [start, end); returns each run's state and layer reports."""
     from airflow.utils.state import DagRunState, TaskInstanceState
     from lake_jobs import layout
@@ -103,7 +104,7 @@ def run_interval(start: datetime, end: datetime) -> list[dict]:
         end_of_hour = hour + timedelta(hours=1)
         # The interval timetable gives a manual run the complete hour that ends at its logical date.
         dag_run = dag.test(logical_date=end_of_hour)
-        run = {"hour": layout.hour_key(hour), "state": str(dag_run.state), "layers": {}}
+        run: dict[str, Any] = {"hour": layout.hour_key(hour), "state": str(dag_run.state), "layers": {}}
         for layer in ("silver", "gold"):
             job = dag_run.get_task_instance(f"{layer}.run_job")
             # A report from an earlier run of the hour stays beside the data: only this run's counts.
@@ -116,7 +117,7 @@ def run_interval(start: datetime, end: datetime) -> list[dict]:
     return runs
 
 
-def render(runs: list[dict]) -> str:
+def render(runs: list[dict[str, Any]]) -> str:
     lines = []
     for run in runs:
         lines.append(f"hour {run['hour']}: run {run['state']}")

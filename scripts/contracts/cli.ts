@@ -1,7 +1,7 @@
 /**
  * `npm run contracts:breaking [-- --markdown [FILE]]`: fails when a contract breaks its released baseline
- * without a new major version. The Markdown report goes to FILE, else to $GITHUB_STEP_SUMMARY when that
- * is set (a GitHub job summary), else to standard output.
+ * without a new major version. The Markdown report goes to FILE (a job's $GITHUB_STEP_SUMMARY), else to
+ * standard output.
  * `npm run release`: makes the current contracts the released baseline.
  * `page` (run by `npm run generate`): puts the data contract's version and changelog into its HTML page.
  */
@@ -25,10 +25,9 @@ async function breaking(args: string[]): Promise<number> {
   const { verdicts } = await checkContracts();
   process.stdout.write(renderText(verdicts));
   const flag = args.indexOf("--markdown");
-  const summary = process.env.GITHUB_STEP_SUMMARY;
-  if (flag >= 0 || summary) {
+  if (flag >= 0) {
     const markdown = renderMarkdown(verdicts);
-    const file = (flag >= 0 ? args[flag + 1] : undefined) ?? summary;
+    const file = args[flag + 1];
     if (file) appendFileSync(file, markdown);
     else process.stdout.write(`\n${markdown}`);
   }

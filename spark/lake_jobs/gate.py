@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from pyspark.sql import DataFrame, SparkSession
 
@@ -19,7 +20,7 @@ def _without_telemetry() -> None:
 
 def run_gate(
     spark: SparkSession, tables: dict[str, DataFrame], checks: list[str], now: datetime, name: str
-) -> dict:
+) -> dict[str, Any]:
     """Run SodaCL `checks` (YAML texts) over `tables` (view name -> DataFrame).
 
     `now` is the end of the run's interval: freshness is judged against the interval, so rerunning
@@ -62,7 +63,7 @@ def run_gate(
     }
 
 
-def _value(check: dict):
+def _value(check: dict[str, Any]) -> str | None:
     diagnostics = check.get("diagnostics") or {}
     value = diagnostics.get("value")
     return None if value is None else str(value)

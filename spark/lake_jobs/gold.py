@@ -13,15 +13,20 @@ ratios below refer to their operands by name.
 
 from __future__ import annotations
 
+from datetime import date
+
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
-from pyspark.sql.types import StructType
+from pyspark.sql.types import DecimalType, StructType
 from schemas import contract
 
 
 def _scale(schema: StructType, column: str) -> int:
     """The scale of a decimal column as the contract declares it (physicalType decimal(p,s))."""
-    return schema[column].dataType.scale
+    data_type = schema[column].dataType
+    if not isinstance(data_type, DecimalType):
+        raise TypeError(f"{column} is {data_type.simpleString()}, not a decimal")
+    return data_type.scale
 
 
 def ratio_half_up(numerator: str, denominator: str, scale: int) -> Column:
@@ -39,7 +44,7 @@ def ratio_half_up(numerator: str, denominator: str, scale: int) -> Column:
     return F.expr(f"CAST({units} AS DECIMAL(38, 0)) * CAST('1E-{scale}' AS DECIMAL({scale + 1}, {scale}))")
 
 
-def touched(silver_interval: DataFrame) -> tuple[list, list[str]]:
+def touched(silver_interval: DataFrame) -> tuple[list[date], list[str]]:
     """The purchase dates and months (YYYY-MM) that an interval's silver rows fall on."""
     rows = silver_interval.select(
         "purchase_date", F.date_format("purchase_date", "yyyy-MM").alias("month")

@@ -13,10 +13,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
 from schemas import contract, json_schemas
 
 from lake_jobs import gold, layout, silver, storage
@@ -41,13 +43,14 @@ class Interval:
 class Report:
     layer: str
     interval: Interval
-    counts: dict = field(default_factory=dict)
-    gate: dict = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    # What run_gate returns: the verdict, each check's outcome, the scan's errors.
+    gate: dict[str, Any] = field(default_factory=dict)
     published: bool = False
-    partitions: dict = field(default_factory=dict)
-    locations: dict = field(default_factory=dict)
+    partitions: dict[str, list[str]] = field(default_factory=dict)
+    locations: dict[str, str] = field(default_factory=dict)
     # Wall seconds per phase (stage: transform, write, count; gate; publish): where a slow run went.
-    seconds: dict = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)
 
     @contextmanager
     def timed(self, phase: str) -> Iterator[None]:
@@ -88,13 +91,13 @@ def _write_partitioned(
     writer.format(file_format).save(uri)
 
 
-def _read_table(spark: SparkSession, uri: str, schema) -> DataFrame:
+def _read_table(spark: SparkSession, uri: str, schema: StructType) -> DataFrame:
     # The contract's schema, partition columns included: inference would read a bronze_hour
     # such as 2024-11-05T13 as a timestamp.
     return spark.read.schema(schema).option("basePath", uri).parquet(uri)
 
 
-def _partition_dir(column: str, value) -> str:
+def _partition_dir(column: str, value: str) -> str:
     return f"{column}={value}"
 
 
@@ -157,7 +160,7 @@ def run_silver(
         }
 
     with report.timed("gate"):
-        if row_count == 0:
+        if staged is None or row_count == 0:
             report.gate = {"passed": True, "skipped": "no rows in the interval", "checks": [], "errors": []}
         else:
             report.gate = run_gate(

@@ -14,8 +14,8 @@ def spark_session(app_name: str, extra_conf: dict[str, str] | None = None) -> Sp
         .config("spark.sql.ansi.enabled", "false")
         # Text that is no date under the contract's pattern (2024-1-5) is null, never an upgrade error.
         .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
-        # Dates are proleptic Gregorian as the client wrote them: a purchase dated before 1582-10-15
-        # is written as it is, where the default fails the whole write rather than pick a calendar.
+        # Dates are proleptic Gregorian as written: a date before 1582-10-15 (which the contract's
+        # earliest purchase_date refuses today) would otherwise fail the whole write.
         .config("spark.sql.parquet.datetimeRebaseModeInWrite", "CORRECTED")
         # A persisted frame lives for one run and is read a few times: encoding it column by column
         # costs more CPU (measured: ~3 s per million rows on two cores) than the memory it saves.

@@ -116,14 +116,14 @@ class FieldRule:
     constraints: tuple[tuple[str, Any], ...] = ()
 
 
-def _json_type(name: str, prop: dict) -> str:
+def _json_type(name: str, prop: dict[str, Any]) -> str:
     types = [t for t in ([prop["type"]] if isinstance(prop["type"], str) else prop["type"]) if t != "null"]
     if len(types) != 1 or types[0] not in _STORED_AS:
         raise ValueError(f"{name}: no silver rule for the JSON type {prop['type']}")
     return types[0]
 
 
-def _constraints(name: str, prop: dict) -> list[tuple[str, Any]]:
+def _constraints(name: str, prop: dict[str, Any]) -> list[tuple[str, Any]]:
     unknown = set(prop) - _ANNOTATIONS - set(_CONSTRAINTS)
     if unknown:
         raise ValueError(f"{name}: no silver rule for {', '.join(sorted(unknown))}")
@@ -140,7 +140,9 @@ def _constraints(name: str, prop: dict) -> list[tuple[str, Any]]:
     return constraints
 
 
-def field_rules(record_schema: dict, silver_schema: dict, silver_struct: StructType) -> list[FieldRule]:
+def field_rules(
+    record_schema: dict[str, Any], silver_schema: dict[str, Any], silver_struct: StructType
+) -> list[FieldRule]:
     """Rules for each field of the stored record, from the JSON Schemas of the record and of silver.
 
     A field must satisfy both: the record's schema says what the producer promises, silver's what
@@ -181,7 +183,7 @@ class RowRule:
 _COUNTED_ROWS = re.compile(r"^\s*SELECT\s+COUNT\(\*\)\s+FROM\s+\w+\s+WHERE\s+(.+?)\s*;?\s*$", re.I | re.S)
 
 
-def row_rules(quality: list[dict], record_schema: dict) -> list[RowRule]:
+def row_rules(quality: list[dict[str, Any]], record_schema: dict[str, Any]) -> list[RowRule]:
     """The record's SQL quality rules (`SELECT COUNT(*) FROM t WHERE <breaks>`, must be 0) as row rules."""
     rules = []
     for rule in quality:
@@ -191,8 +193,13 @@ def row_rules(quality: list[dict], record_schema: dict) -> list[RowRule]:
         if counted is None or rule.get("mustBe") != 0:
             raise ValueError(f"no silver rule for the quality rule {rule.get('name')!r}: {rule.get('query')}")
         condition = counted.group(1)
-        named = {n: re.search(rf"\b{n}\b", condition) for n in record_schema["properties"]}
-        fields = tuple(sorted((n for n in named if named[n]), key=lambda n: named[n].start()))
+        # The fields the condition names, in the order it names them.
+        named = {
+            n: found.start()
+            for n in record_schema["properties"]
+            if (found := re.search(rf"\b{n}\b", condition)) is not None
+        }
+        fields = tuple(sorted(named, key=named.__getitem__))
         rules.append(RowRule(name=rule.get("name") or condition, condition=condition, fields=fields))
     return rules
 
@@ -311,7 +318,9 @@ def _format_violated(value_format: str, raw: Column) -> Column:
 _CAST_FORMATS = {"date": DateType, "date-time": TimestampType}
 
 
-def _constraint_violation(name: str, keyword: str, value: Any, raw: Column, typed: Column, t: DataType):
+def _constraint_violation(
+    name: str, keyword: str, value: Any, raw: Column, typed: Column, t: DataType
+) -> tuple[Column, str]:
     """The condition under which a value breaks one JSON Schema keyword, and the message saying so."""
     present = raw.isNotNull()
     if keyword == "minimum":
@@ -413,7 +422,9 @@ def quarantined(settled: DataFrame) -> DataFrame:
     )
 
 
-def derived_rules(record_schema: dict, silver_schema: dict, silver_struct: StructType) -> list[FieldRule]:
+def derived_rules(
+    record_schema: dict[str, Any], silver_schema: dict[str, Any], silver_struct: StructType
+) -> list[FieldRule]:
     """Rules of the columns silver derives (installment amount, date parts): silver's schema only."""
     properties = silver_schema["properties"].items()
     derived = {"properties": {k: v for k, v in properties if k not in record_schema["properties"]}}

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyspark.sql import SparkSession
 
 
-def _fs(spark: SparkSession, uri: str):
+def _fs(spark: SparkSession, uri: str) -> tuple[Any, Any]:
+    """(FileSystem, Path) of `uri`: py4j proxies of Hadoop's Java objects, which have no Python types."""
     jvm = spark.sparkContext._jvm
+    if jvm is None:
+        raise RuntimeError("the Spark context has no JVM gateway")
     path = jvm.org.apache.hadoop.fs.Path(uri)
     return path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()), path
 

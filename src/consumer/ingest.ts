@@ -6,7 +6,7 @@
 import { contractVersion, validatePurchaseMessage } from "../../generated/validators/contract";
 import { config } from "../config";
 import { toFieldErrors } from "../field-errors";
-import { MoneyError } from "../purchases/errors";
+import { MoneyError, UnstorableItemError } from "../purchases/errors";
 import { amountToDecimalString } from "../purchases/money";
 import type { PurchaseMessage } from "../purchases/purchase";
 import { storePurchase } from "../purchases/purchase-store";
@@ -90,6 +90,13 @@ export async function ingestMessage(message: IncomingMessage, now: () => Date): 
     await deadLetter(message, checked.reason);
     return { outcome: "dead-lettered", reason: checked.reason };
   }
-  const outcome = await storePurchase(checked.message, now());
-  return { outcome, purchaseId: checked.message.purchase_id };
+  try {
+    const outcome = await storePurchase(checked.message, now());
+    return { outcome, purchaseId: checked.message.purchase_id };
+  } catch (error) {
+    if (!(error instanceof UnstorableItemError)) throw error;
+    const reason = `body: cannot be stored: ${error.message}`;
+    await deadLetter(message, reason);
+    return { outcome: "dead-lettered", reason };
+  }
 }

@@ -10,6 +10,9 @@ export class PublishError extends DomainError {}
 /** The purchases table could not be read or written. */
 export class PurchaseStoreError extends DomainError {}
 
+/** DynamoDB cannot hold the item (a field of a newer minor it cannot represent): every retry would fail. */
+export class UnstorableItemError extends DomainError {}
+
 /** The Idempotency-Key was used with another body within its retention window. */
 export class IdempotencyKeyReusedError extends DomainError {}
 

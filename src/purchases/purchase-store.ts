@@ -6,9 +6,10 @@
  */
 import { ConditionalCheckFailedException } from "@aws-sdk/client-dynamodb";
 import { GetCommand, NumberValue, PutCommand } from "@aws-sdk/lib-dynamodb";
+import { marshall } from "@aws-sdk/util-dynamodb";
 import { documentClient } from "../clients/dynamodb";
 import { config } from "../config";
-import { PurchaseStoreError } from "./errors";
+import { PurchaseStoreError, UnstorableItemError } from "./errors";
 import { amountToDecimalString } from "./money";
 import type { PurchaseMessage } from "./purchase";
 
@@ -39,11 +40,22 @@ export function toItem(message: PurchaseMessage, storedAt: Date): Record<string,
   };
 }
 
-/** Stores a purchase unless one with its id is stored already; throws PurchaseStoreError when DynamoDB fails. */
+/**
+ * Stores a purchase unless one with its id is stored already. Throws UnstorableItemError when DynamoDB
+ * cannot hold the item whatever the retries (a number beyond its precision, an empty attribute name,
+ * nesting too deep: fields of a newer minor this consumer keeps as sent), PurchaseStoreError when
+ * DynamoDB fails.
+ */
 export async function storePurchase(message: PurchaseMessage, storedAt: Date): Promise<StoreOutcome> {
+  const item = toItem(message, storedAt);
+  try {
+    marshall(item, documentClient.config.translateConfig?.marshallOptions);
+  } catch (error) {
+    throw new UnstorableItemError(error instanceof Error ? error.message : String(error), { cause: error });
+  }
   const command = new PutCommand({
     TableName: config.purchasesTableName,
-    Item: toItem(message, storedAt),
+    Item: item,
     ConditionExpression: "attribute_not_exists(purchase_id)",
   });
   try {
@@ -51,6 +63,11 @@ export async function storePurchase(message: PurchaseMessage, storedAt: Date): P
     return "stored";
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return "duplicate";
+    // DynamoDB refuses the item itself (its SDK exports no class for this error): the same item is
+    // refused on every retry.
+    if (error instanceof Error && error.name === "ValidationException") {
+      throw new UnstorableItemError(error.message, { cause: error });
+    }
     throw new PurchaseStoreError(`storing purchase ${message.purchase_id} failed`, { cause: error });
   }
 }

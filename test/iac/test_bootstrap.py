@@ -24,6 +24,7 @@ ENVIRONMENTS = ("dev", "staging", "prod")
 # The IAM prefix of each CloudFormation namespace the stack uses.
 SERVICE_PREFIX = {
     "ApiGatewayV2": "apigateway",
+    "Athena": "athena",
     "CloudWatch": "cloudwatch",
     "DynamoDB": "dynamodb",
     "EC2": "ec2",
@@ -239,10 +240,8 @@ def test_only_this_repositorys_main_branch_and_environments_may_assume_the_role(
     assert conditions[f"{OIDC_HOST}:aud"] == "sts.amazonaws.com"
     subjects = set(as_list(conditions[f"{OIDC_HOST}:sub"]))
     repository = "repo:${GitHubOrg}/${GitHubRepo}"
-    assert subjects == {
-        f"{repository}:ref:refs/heads/main",
-        *(f"{repository}:environment:{name}" for name in ENVIRONMENTS),
-    }
+    # Every job that deploys or publishes names its stage's environment, whose reviewers gate it.
+    assert subjects == {f"{repository}:environment:{name}" for name in ENVIRONMENTS}
     assert set(conditions) == {f"{OIDC_HOST}:aud", f"{OIDC_HOST}:sub"}
 
 
@@ -261,7 +260,6 @@ def test_the_oidc_provider_is_githubs_for_sts(bootstrap: dict[str, Any]) -> None
 
 def test_no_action_is_a_wildcard(bootstrap: dict[str, Any]) -> None:
     for statement in _statements(bootstrap):
-        assert statement["Effect"] == "Allow", statement["Sid"]
         assert "NotAction" not in statement, statement["Sid"]
         assert "NotResource" not in statement, statement["Sid"]
         for action in as_list(statement["Action"]):
@@ -292,8 +290,23 @@ def _names_the_prefix(resource: Any) -> bool:
     return bool(re.search(r"\$\{StackPrefix\}[-_]\*|:catalog$", text))
 
 
+def test_the_role_never_changes_itself(bootstrap: dict[str, Any]) -> None:
+    denials = [s for s in _statements(bootstrap) if s["Effect"] == "Deny"]
+    assert [s["Sid"] for s in denials] == ["NotItself"]
+    [itself] = denials
+    assert as_list(itself["Resource"]) == ["arn:${AWS::Partition}:iam::${AWS::AccountId}:role/${RoleName}"]
+    assert {
+        "iam:PutRolePolicy",
+        "iam:AttachRolePolicy",
+        "iam:UpdateAssumeRolePolicy",
+        "iam:PutRolePermissionsBoundary",
+    } <= set(as_list(itself["Action"]))
+
+
 def test_resources_are_scoped_to_the_stacks_names(bootstrap: dict[str, Any]) -> None:
     for statement in _statements(bootstrap):
+        if statement["Effect"] == "Deny":
+            continue
         resources = as_list(statement["Resource"])
         services = {a.split(":")[0] for a in as_list(statement["Action"])}
         if resources == ["*"]:

@@ -244,8 +244,8 @@ def test_pull_requests_cancel_superseded_runs_and_run_the_test_command() -> None
     assert "github.event.pull_request.number" in pull["concurrency"]["group"]
     runs = [s.get("run", "") for job in pull["jobs"].values() for s in job["steps"]]
     assert "npm test" in runs
-    # Its Markdown report goes to $GITHUB_STEP_SUMMARY, the text report to the log.
-    assert "npm run contracts:breaking -- --markdown" in runs
+    # Its Markdown report goes to the run's summary, the text report to the log.
+    assert 'npm run contracts:breaking -- --markdown "$GITHUB_STEP_SUMMARY"' in runs
 
 
 def test_package_caches_are_keyed_on_the_lockfiles() -> None:

@@ -103,7 +103,13 @@ async function purchaseCall(
       case: name,
       status: answer.raw.status,
       model: "Purchase",
-      value: PurchaseToJSON(value),
+      // The model's JSON leaves out what the API assigns (readOnly): it is a request body's shape.
+      value: {
+        ...PurchaseToJSON(value),
+        purchase_id: value.purchaseId,
+        status: value.status,
+        received_at: value.receivedAt.toISOString(),
+      },
       headers: headersOf(answer.raw),
     });
     return value;

@@ -88,6 +88,24 @@ describe("consumer", () => {
     expect(item.stored_at).not.toBe("1999-01-01T00:00:00Z");
   });
 
+  it.each([
+    ["a number beyond DynamoDB's precision", { rate: 1e200 }, undefined],
+    [
+      "a field DynamoDB refuses",
+      { "": 1 },
+      Object.assign(new Error("Empty attribute name"), { name: "ValidationException" }),
+    ],
+  ])("dead-letters, with its reason, a newer minor's message with %s", async (_name, extra, refusal) => {
+    if (refusal) documents.on(PutCommand).rejects(refusal);
+    const newer = `${CONTRACT_MAJOR}.${Number(contractVersion.split(".")[1]) + 1}.0`;
+    const record = sqsRecord(JSON.stringify(message(extra)), { schema_version: newer });
+    const result = await handler(sqsEvent([record]), lambdaContext());
+    expect(result.batchItemFailures).toEqual([]);
+    const sent = sqs.commandCalls(SendMessageCommand)[0]?.args[0].input;
+    expect(sent?.MessageBody).toBe(record.body);
+    expect(sent?.MessageAttributes?.failure_reason?.StringValue).toMatch(/^body: cannot be stored: ./);
+  });
+
   it("reads a message without a version attribute as the current version", async () => {
     const result = await handler(sqsEvent([sqsRecord(JSON.stringify(message()), {})]), lambdaContext());
     expect(result.batchItemFailures).toEqual([]);
