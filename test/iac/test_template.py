@@ -16,6 +16,7 @@ HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "tra
 # IAM actions that have no resource type: "*" is the only resource AWS accepts for them.
 ACTIONS_WITHOUT_RESOURCE_TYPE = {
     "cloudwatch:PutMetricData",
+    "glue:GetCrawlerMetrics",
     "logs:DescribeLogGroups",
     "s3:GetAccountPublicAccessBlock",
 }
@@ -507,6 +508,16 @@ def test_api_stage_is_throttled_and_access_logged(template: Template, params: di
 
 
 # --- Lake -----------------------------------------------------------------------------------------
+
+
+def test_airflow_may_rerun_an_hour_and_wait_for_its_crawls(template: Template) -> None:
+    """The calls the DAG makes on AWS beyond its operators' obvious ones: empty_hours deletes an hour's
+    bronze objects before exporting it again, and GlueCrawlerOperator reads the crawl's metrics."""
+    statements = list(template.role_statements("MwaaExecutionRole"))
+    bronze = [s for s in statements if "s3:DeleteObject" in s.actions]
+    assert [ref_target(r) for s in bronze for r in s.resources] == ["BronzeBucket"]
+    metrics = [s for s in statements if "glue:GetCrawlerMetrics" in s.actions]
+    assert [s.resources for s in metrics] == [("*",)]
 
 
 def test_airflow_version_is_the_pinned_airflow_3(template: Template, stack: dict[str, Any]) -> None:
