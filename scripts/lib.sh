@@ -4,6 +4,8 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Go's own installer puts the toolchain in /usr/local/go, which a login's PATH may not list.
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then PATH="$PATH:/usr/local/go/bin"; fi
 TOOLS="$ROOT/.tools"
 PYTHON="${PYTHON:-python3}"
 mkdir -p "$TOOLS"
