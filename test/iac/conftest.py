@@ -130,3 +130,11 @@ def template(packaged: dict[str, Packaged], stage: str) -> Template:
 @pytest.fixture
 def params(serverless_config: dict[str, Any], stage: str) -> dict[str, Any]:
     return stage_params(serverless_config, stage)
+
+
+def run_checkov(target: list[str], cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """checkov over CloudFormation (`--file F` or `--directory D`), as JSON, offline."""
+    checkov = ROOT / ".tools/venv-iac/bin/checkov"
+    command = [str(checkov), *target, "--framework", "cloudformation", "--output", "json", "--quiet"]
+    command += ["--compact", "--skip-download"]
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, check=False, cwd=cwd)

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 from cfn import as_list
-from conftest import ROOT, Packaged, _TagTolerantLoader
+from conftest import ROOT, Packaged, _TagTolerantLoader, run_checkov
 
 BOOTSTRAP = ROOT / "resources/bootstrap.yml"
 BIN = ROOT / ".tools/venv-iac/bin"
@@ -196,25 +196,7 @@ def test_cfn_lint_finds_nothing() -> None:
 
 
 def test_checkov_finds_nothing(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [
-            str(BIN / "checkov"),
-            "--file",
-            str(BOOTSTRAP),
-            "--framework",
-            "cloudformation",
-            "--output",
-            "json",
-            "--quiet",
-            "--compact",
-            "--skip-download",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-        cwd=tmp_path,
-    )
+    result = run_checkov(["--file", str(BOOTSTRAP)], cwd=tmp_path)
     report = json.loads(result.stdout)
     failed = [
         f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in report["results"]["failed_checks"]

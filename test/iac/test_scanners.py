@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 import yaml
-from conftest import DEPLOYED_STAGES, ROOT, Packaged
+from conftest import DEPLOYED_STAGES, ROOT, Packaged, run_checkov
 
 BIN = Path(ROOT / ".tools/venv-iac/bin")
 SUPPRESSIONS = ROOT / "resources/checkov-skips.yaml"
@@ -64,24 +64,7 @@ def test_cfn_lint_finds_no_error(cfn_lint_findings: list[dict[str, Any]], stage:
 @pytest.fixture(scope="session")
 def checkov_failures(scanned: Path) -> list[tuple[str, str, str]]:
     """(stage, check id, resource logical id) of every failed checkov check."""
-    result = subprocess.run(
-        [
-            str(BIN / "checkov"),
-            "--directory",
-            str(scanned),
-            "--framework",
-            "cloudformation",
-            "--output",
-            "json",
-            "--quiet",
-            "--compact",
-            "--skip-download",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = run_checkov(["--directory", str(scanned)])
     assert result.returncode in (0, 1), result.stderr  # 1: some check failed
     reports = json.loads(result.stdout)
     failures = []
