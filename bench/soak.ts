@@ -11,9 +11,8 @@
 import { DynamoDBClient, ScanCommand } from "@aws-sdk/client-dynamodb";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { CONSUMER_LOG } from "../src/consumer/log-messages";
-import { startEmulator } from "../src/local/emulator";
-import { type LocalProcess, residentMemoryKiB, startLocalProcess } from "../src/local/processes";
-import { handlerEnvironment, provisionStack } from "../src/local/stack";
+import { residentMemoryKiB } from "../src/local/processes";
+import { startSystem } from "../src/local/system";
 import { machineReport, percentile, table } from "./lib/report";
 
 const number = (name: string, fallback: number) => {
@@ -28,6 +27,17 @@ const WARMUP_SECONDS = Math.min(number("SOAK_WARMUP_SECONDS", 120), SECONDS);
 const CONCURRENCY = number("SOAK_CONCURRENCY", 16);
 /** How often memory and progress are sampled. */
 const SAMPLE_MS = 10_000;
+
+/** The purchases a consumer's log line says it stored: `stored` of its batchIngested line. */
+function storedIn(line: string): number {
+  try {
+    const parsed = JSON.parse(line) as { message?: unknown; stored?: unknown };
+    const ingested = parsed.message === CONSUMER_LOG.batchIngested && typeof parsed.stored === "number";
+    return ingested ? (parsed.stored as number) : 0;
+  } catch {
+    return 0; // Not a log line of the handler.
+  }
+}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const mib = (kib: number) => (kib / 1024).toFixed(1);
@@ -49,16 +59,17 @@ async function main(): Promise<void> {
   );
   const cleanup: (() => Promise<unknown>)[] = [];
   try {
-    const emulator = await startEmulator(0);
-    cleanup.push(() => emulator.stop());
-    const stack = await provisionStack(emulator.endpoint);
-    const environment = {
-      ...handlerEnvironment(stack, emulator.endpoint),
-      AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
-      NODE_NO_WARNINGS: "1",
+    let stored = 0;
+    const system = await startSystem({
+      emulatorPort: 0,
+      apiPort: 0,
       // As deployed: INFO logs and metrics, written to a pipe this process reads.
-      POWERTOOLS_LOG_LEVEL: "INFO",
-    };
+      env: { POWERTOOLS_LOG_LEVEL: "INFO" },
+      apiOutput: {},
+      consumerOutput: { onLine: (line) => (stored += storedIn(line)) },
+    });
+    cleanup.push(() => system.stop());
+    const { emulator, stack, api, consumer } = system;
     const direct = {
       endpoint: emulator.endpoint,
       region: stack.region,
@@ -70,22 +81,6 @@ async function main(): Promise<void> {
       sqs.destroy();
       dynamodb.destroy();
     });
-
-    const api: LocalProcess = await startLocalProcess("api", { env: environment });
-    cleanup.push(() => api.stop());
-    let stored = 0;
-    const consumer: LocalProcess = await startLocalProcess("consumer", {
-      env: { ...environment, QUEUE_URL: stack.queueUrl, QUEUE_ARN: stack.queueArn },
-      onLine: (line) => {
-        if (!line.includes(`"${CONSUMER_LOG.batchIngested}"`)) return;
-        try {
-          stored += Number((JSON.parse(line) as { stored?: number }).stored ?? 0);
-        } catch {
-          // Not a log line of the handler.
-        }
-      },
-    });
-    cleanup.push(() => consumer.stop());
 
     const queueAttribute = async (
       url: string,
@@ -156,7 +151,7 @@ async function main(): Promise<void> {
           const sentAt = Date.now();
           sent += 1;
           try {
-            const response = await fetch(`${api.ready}/purchases`, {
+            const response = await fetch(`${system.apiUrl}/purchases`, {
               method: "POST",
               headers: { "content-type": "application/json", "idempotency-key": `soak-${started}-${index}` },
               body,

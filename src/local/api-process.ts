@@ -1,8 +1,7 @@
 /**
- * The API function as a process of its own: `node --import tsx src/local/api-process.ts`, with the
- * handler's environment (handlerEnvironment in stack.ts) and PORT. It serves the API as `npm start` does,
- * prints `Ready: <url>` once it listens, and stops on SIGTERM or SIGINT. Apart from the consumer, its
- * memory can be read on its own and it can be stopped without stopping the consumer.
+ * The API function as a process of its own, started by startApi (system.ts) with the handler's
+ * environment and PORT. It serves the API on 127.0.0.1, prints `Ready: <url>` once it listens, and stops
+ * on SIGTERM or SIGINT.
  */
 import { startApiServer } from "./api-server";
 import { localEnv } from "./local-env";

@@ -1,8 +1,8 @@
 /**
- * The consumer function as a process of its own: `node --import tsx src/local/consumer-process.ts`, with
- * the handler's environment (handlerEnvironment in stack.ts) plus QUEUE_URL, QUEUE_ARN and optionally
- * RETRY_AFTER_SECONDS. It polls the queue with the real consumer handler, as Lambda's event source
- * mapping does, until SIGTERM or SIGINT: then it lets the running batch finish and exits 0.
+ * The consumer function as a process of its own, started by startConsumer (system.ts) with the handler's
+ * environment plus QUEUE_URL, QUEUE_ARN and RETRY_AFTER_SECONDS. It polls the queue with the real
+ * consumer handler, as Lambda's event source mapping does, until SIGTERM or SIGINT: then it lets the
+ * running batch finish and exits 0.
  * Each invocation is framed by a "batch received" and a "batch handled" log line with the message ids,
  * as Lambda frames each invocation with START and END lines: what a batch held, and whether it finished,
  * can be read from the log even when the process was killed in the middle of it.

@@ -1,15 +1,31 @@
 /**
- * The one place the local runtime's own processes (api-process.ts, consumer-process.ts) read their
- * environment. The handlers' variables stay with src/config.ts; these are the ones Lambda itself would
- * hold locally: the port to serve on, the queue the event source polls, how soon a failed record returns.
+ * The one place the local runtime reads its environment and writes its defaults. The handlers' variables
+ * stay with src/config.ts; these are the ones Lambda itself would hold locally: the ports to serve on,
+ * the queue the event source polls, how soon a failed record returns.
  * A missing or malformed variable fails at start with a message that names it.
  */
 import { integerEnv as integerIn, requiredEnv as required } from "../env";
 
+export const LOCAL_DEFAULTS = {
+  /** The API's TCP port on 127.0.0.1 (README: `npm start` serves on :3000); 0 lets the kernel pick. */
+  apiPort: 3000,
+  /** The emulator's TCP port, the endpoint the AWS CLI and `npm run lake` use by default. */
+  emulatorPort: 4566,
+  /**
+   * Visibility timeout of the local event source's receives, in seconds: a record that failed, or whose
+   * consumer died, comes back within seconds locally rather than after the deployed queue's 180 s.
+   */
+  retryAfterSeconds: 2,
+} as const;
+
 export const localEnv = {
-  /** The API's TCP port on 127.0.0.1; 0 (the default) lets the kernel pick a free one. */
+  /** The API's TCP port (PORT). */
   get port(): number {
-    return integerIn("PORT", 0, 0, 65_535);
+    return integerIn("PORT", LOCAL_DEFAULTS.apiPort, 0, 65_535);
+  },
+  /** The emulator's TCP port (EMULATOR_PORT). */
+  get emulatorPort(): number {
+    return integerIn("EMULATOR_PORT", LOCAL_DEFAULTS.emulatorPort, 0, 65_535);
   },
   /** The purchases queue the consumer's event source polls. */
   get queueUrl(): string {
@@ -23,12 +39,8 @@ export const localEnv = {
   get region(): string {
     return required("AWS_REGION");
   },
-  /**
-   * Visibility timeout of the local event source's receives, in seconds. 2 by default, as in
-   * startSystem: a record that failed, or whose consumer died, comes back within seconds locally
-   * rather than after the deployed queue's 180 s.
-   */
+  /** Visibility timeout of the consumer's receives, in seconds (RETRY_AFTER_SECONDS). */
   get retryAfterSeconds(): number {
-    return integerIn("RETRY_AFTER_SECONDS", 2, 1, 43_200);
+    return integerIn("RETRY_AFTER_SECONDS", LOCAL_DEFAULTS.retryAfterSeconds, 1, 43_200);
   },
 };

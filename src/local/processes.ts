@@ -1,8 +1,9 @@
 /**
- * Starting the API and the consumer as separate child processes (api-process.ts, consumer-process.ts),
- * for what one process cannot show: each function's resident memory on its own, and a consumer killed
- * in the middle of a batch while the API carries on. Each child runs under Node with tsx's loader in
- * the same process (no wrapper process), so its pid is the pid that holds the memory and gets the signal.
+ * A function in a child process of its own (api-process.ts, consumer-process.ts), as each Lambda function
+ * runs in its own execution environment: its resident memory can be read on its own, and a consumer can
+ * be killed in the middle of a batch while the API carries on. Each child runs under Node with tsx's
+ * loader in the same process (no wrapper process), so its pid is the pid that holds the memory and gets
+ * the signal. system.ts says what each function's environment holds.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
@@ -13,13 +14,17 @@ import { LocalRuntimeError } from "./errors";
 
 export type LocalFunction = "api" | "consumer";
 
-export interface LocalProcessOptions {
-  /** Variables on top of this process's environment (whose AWS_ENDPOINT_URL* are dropped first). */
-  env: Record<string, string>;
+/** What becomes of a child's output, line by line; a stream without a handler is read and dropped. */
+export interface ProcessOutput {
   /** Every line the child writes to stdout (its JSON logs up to INFO), in order. */
   onLine?: (line: string) => void;
   /** Every line the child writes to stderr (Powertools writes WARN and ERROR logs there), in order. */
   onStderrLine?: (line: string) => void;
+}
+
+export interface LocalProcessOptions extends ProcessOutput {
+  /** Variables on top of this process's environment (whose AWS_ENDPOINT_URL* are dropped first). */
+  env: Record<string, string>;
   /** How long to wait for the child's Ready line. */
   readyTimeoutMs?: number;
 }
@@ -47,12 +52,15 @@ const ENTRIES: Record<LocalFunction, string> = {
 
 const STDERR_TAIL_LINES = 40;
 
+/** Quiets the SDK's notice about future Node.js versions and Node's experimental warnings: neither says anything about the service. */
+const QUIET = { AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1", NODE_NO_WARNINGS: "1" };
+
 function childEnvironment(extra: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     if (value !== undefined && !name.startsWith("AWS_ENDPOINT_URL")) env[name] = value;
   }
-  return { ...env, ...extra };
+  return { ...env, ...QUIET, ...extra };
 }
 
 export async function startLocalProcess(

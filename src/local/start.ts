@@ -1,6 +1,9 @@
-/** `npm start`: brings the local system up, says what runs where, and stops it all on Ctrl-C. */
-import { integerEnv } from "../env";
-import { startSystem } from "./system";
+/**
+ * `npm start`: brings the local system up (system.ts), says what runs where, passes on what the
+ * functions log, and stops it all on Ctrl-C, or when either function's process dies.
+ */
+import { localEnv } from "./local-env";
+import { exitWithSystem, startSystem } from "./system";
 
 function curlExample(apiUrl: string): string {
   const today = new Date().toISOString().slice(0, 10);
@@ -20,10 +23,7 @@ function curlExample(apiUrl: string): string {
 }
 
 async function main(): Promise<void> {
-  const system = await startSystem({
-    emulatorPort: integerEnv("EMULATOR_PORT", 4566, 0, 65_535),
-    apiPort: integerEnv("PORT", 3000, 0, 65_535),
-  });
+  const system = await startSystem({ emulatorPort: localEnv.emulatorPort, apiPort: localEnv.port });
   const { stack, emulator, apiUrl } = system;
   const lines = [
     "",
@@ -48,16 +48,7 @@ async function main(): Promise<void> {
   ];
   process.stdout.write(lines.join("\n"));
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    process.stdout.write(`\n${signal}: stopping...\n`);
-    await system.stop();
-    process.exit(0);
-  };
-  process.on("SIGINT", () => void stop("SIGINT"));
-  process.on("SIGTERM", () => void stop("SIGTERM"));
+  exitWithSystem(system, (reason) => process.stdout.write(`\n${reason}: stopping...\n`));
 }
 
 main().catch((error: unknown) => {

@@ -19,9 +19,8 @@ import { DynamoDBDocumentClient, GetCommand, ScanCommand } from "@aws-sdk/lib-dy
 import { contractVersion } from "../../generated/validators/contract";
 import { FAILURE_REASON_ATTRIBUTE, SOURCE_MESSAGE_ID_ATTRIBUTE } from "../../src/consumer/dead-letter";
 import { CONSUMER_LOG } from "../../src/consumer/log-messages";
-import { startEmulator } from "../../src/local/emulator";
-import { type LocalProcess, startLocalProcess } from "../../src/local/processes";
-import { handlerEnvironment, type LocalStack, provisionStack } from "../../src/local/stack";
+import type { LocalProcess } from "../../src/local/processes";
+import { startApi, startConsumer as startConsumerProcess, startLocalAws } from "../../src/local/system";
 import { type PurchaseRequest, toMessage } from "../../src/purchases/purchase";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy";
 
@@ -283,9 +282,8 @@ export async function runFaults(options: FaultRunOptions, resources: RunResource
     phases[phase] = Date.now() - started;
   };
 
-  const emulator = await startEmulator(0);
+  const { emulator, stack } = await startLocalAws(0);
   resources.add("emulator", () => emulator.stop());
-  const stack: LocalStack = await provisionStack(emulator.endpoint);
   const dynamoProxy = await startFaultProxy(emulator.endpoint, options.seed);
   resources.add("DynamoDB fault proxy", () => dynamoProxy.close());
   const apiProxy = await startFaultProxy(emulator.endpoint, options.seed + 1);
@@ -304,25 +302,25 @@ export async function runFaults(options: FaultRunOptions, resources: RunResource
     for (const client of [sns, sqs, dynamodb]) client.destroy();
   });
 
-  const quiet = { AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1", NODE_NO_WARNINGS: "1" };
   // The API reaches every AWS service through the proxy that goes down.
-  const api = await startLocalProcess("api", {
-    env: { ...handlerEnvironment(stack, apiProxy.endpoint), ...quiet, POWERTOOLS_LOG_LEVEL: "ERROR" },
+  const api = await startApi(stack, {
+    endpoint: apiProxy.endpoint,
+    port: 0,
+    env: { POWERTOOLS_LOG_LEVEL: "ERROR" },
   });
   resources.add("API process", () => api.stop());
   const apiUrl = api.ready;
 
   // The consumer reaches SQS directly and DynamoDB, by the SDK's service-specific endpoint variable,
   // through the proxy that throttles.
-  const consumerEnv = {
-    ...handlerEnvironment(stack, emulator.endpoint),
-    ...quiet,
-    AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
-    QUEUE_URL: stack.queueUrl,
-    QUEUE_ARN: stack.queueArn,
-    RETRY_AFTER_SECONDS: String(options.retryAfterSeconds),
-    // DEBUG: the handler names each record it found already stored.
-    POWERTOOLS_LOG_LEVEL: "DEBUG",
+  const consumerOptions = {
+    endpoint: emulator.endpoint,
+    retryAfterSeconds: options.retryAfterSeconds,
+    env: {
+      AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
+      // DEBUG: the handler names each record it found already stored.
+      POWERTOOLS_LOG_LEVEL: "DEBUG",
+    },
   };
   const consumerEvents: ConsumerEvent[] = [];
   const consumerStderr: string[] = [];
@@ -359,8 +357,8 @@ export async function runFaults(options: FaultRunOptions, resources: RunResource
     const mine = generation;
     let openBatch: string[] = [];
     let batches = 0;
-    const child = await startLocalProcess("consumer", {
-      env: consumerEnv,
+    const child = await startConsumerProcess(stack, {
+      ...consumerOptions,
       // WARN logs (dead-lettered, not ingested) and the event source's errors.
       onStderrLine: (line) => {
         const event = parseConsumerLine(line, mine);

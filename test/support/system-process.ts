@@ -1,8 +1,9 @@
 /**
- * The local system in a process of its own for the end-to-end tests, as `npm start` runs it: starts it
- * on free ports, prints one line with where it runs, and stops it all on SIGTERM.
+ * The local system in a process of its own for the end-to-end tests, started as `npm start` starts it
+ * (startSystem) on free ports: prints one line with where it runs, passes the functions' logs on, and
+ * stops it all on SIGTERM or when either function's process dies.
  */
-import { startSystem } from "../../src/local/system";
+import { exitWithSystem, startSystem } from "../../src/local/system";
 
 export const READY_MARKER = "SYSTEM-READY ";
 
@@ -11,14 +12,7 @@ async function main(): Promise<void> {
   const system = await startSystem({ emulatorPort: 0, apiPort: 0, retryAfterSeconds: 1 });
   const ready = { apiUrl: system.apiUrl, environment: system.environment, stack: system.stack };
   process.stdout.write(`${READY_MARKER}${JSON.stringify(ready)}\n`);
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    void system.stop().then(() => process.exit(0));
-  };
-  process.on("SIGTERM", stop);
-  process.on("SIGINT", stop);
+  exitWithSystem(system, (reason) => process.stderr.write(`${reason}: stopping\n`));
 }
 
 if (require.main === module) {

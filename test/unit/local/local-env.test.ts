@@ -2,7 +2,7 @@
 import { ConfigurationError } from "../../../src/errors";
 import { localEnv } from "../../../src/local/local-env";
 
-const NAMES = ["PORT", "QUEUE_URL", "QUEUE_ARN", "AWS_REGION", "RETRY_AFTER_SECONDS"];
+const NAMES = ["PORT", "EMULATOR_PORT", "QUEUE_URL", "QUEUE_ARN", "AWS_REGION", "RETRY_AFTER_SECONDS"];
 let saved: Record<string, string | undefined>;
 
 beforeEach(() => {
@@ -21,6 +21,7 @@ describe("localEnv", () => {
   it.each([
     ["port", "PORT", "8080", 8080],
     ["port", "PORT", "0", 0],
+    ["emulatorPort", "EMULATOR_PORT", "4570", 4570],
     [
       "queueUrl",
       "QUEUE_URL",
@@ -36,7 +37,8 @@ describe("localEnv", () => {
   });
 
   it.each([
-    ["port", 0],
+    ["port", 3000],
+    ["emulatorPort", 4566],
     ["retryAfterSeconds", 2],
   ] as const)("defaults %s to %p", (setting, want) => {
     expect(localEnv[setting]).toBe(want);
@@ -48,6 +50,7 @@ describe("localEnv", () => {
     ["region", "AWS_REGION", undefined],
     ["port", "PORT", "http"],
     ["port", "PORT", "70000"],
+    ["emulatorPort", "EMULATOR_PORT", "-1"],
     ["retryAfterSeconds", "RETRY_AFTER_SECONDS", "0"],
     ["retryAfterSeconds", "RETRY_AFTER_SECONDS", "1.5"],
   ] as const)("refuses %s when %s is %p, naming the variable", (setting, name, raw) => {
