@@ -20,7 +20,8 @@ import { contractVersion } from "../../generated/validators/contract";
 import { FAILURE_REASON_ATTRIBUTE, SOURCE_MESSAGE_ID_ATTRIBUTE } from "../../src/consumer/dead-letter";
 import { CONSUMER_LOG } from "../../src/consumer/log-messages";
 import type { LocalProcess } from "../../src/local/processes";
-import { startApi, startConsumer as startConsumerProcess, startLocalAws } from "../../src/local/system";
+import type { LocalStack } from "../../src/local/stack";
+import { startApi, startConsumer, startLocalAws } from "../../src/local/system";
 import { type PurchaseRequest, toMessage } from "../../src/purchases/purchase";
 import { type FaultProxy, startFaultProxy } from "../support/fault-proxy";
 
@@ -276,12 +277,85 @@ function parseConsumerLine(line: string, generation: number): ConsumerEvent | un
 }
 
 export async function runFaults(options: FaultRunOptions, resources: RunResources): Promise<FaultRunResult> {
-  const phases: Record<string, number> = {};
-  const started = Date.now();
-  const mark = (phase: string) => {
-    phases[phase] = Date.now() - started;
-  };
+  const clock = phaseClock();
+  const system = await startFaultySystem(options, resources);
+  const consumer = new KillingConsumer(system, options, resources);
+  await consumer.start();
+  clock.mark("started");
 
+  const purchases = makePurchases(options.purchases, options.seed);
+  const redeliveries = startRedeliveries(system, options, resources);
+  const timeline = startTimeline(system, purchases, consumer, clock.started, resources);
+
+  system.dynamoProxy.throttleWrites(options.throttleShare);
+  const { breaking, outage } = await sendFirstAttempts(system, purchases, options, timeline, redeliveries);
+  clock.mark("client first attempts done");
+  await retryUntilAccepted(system.apiUrl, purchases, options, redeliveries);
+  const published = redeliveries.finish();
+  clock.mark("client retries done");
+  await published;
+  clock.mark("redeliveries published");
+  // Whatever kill was to happen has happened by now; the queue drains with the consumer that runs.
+  await consumer.stopKilling();
+
+  const queueLeft = await waitUntilDrained(system, options);
+  clock.mark("queue drained");
+  await timeline.stop();
+  const consumerExitOnSigterm = await consumer.stop();
+  system.dynamoProxy.throttleWrites(0);
+  const items = await scanTable(system);
+  const deadLetters = await readAll(system.sqs, system.stack.dlqUrl);
+  clock.mark("ledger read");
+
+  return {
+    options,
+    purchases,
+    breaking,
+    redeliveries: redeliveries.published,
+    consumerEvents: consumer.events,
+    kills: consumer.kills,
+    outage,
+    throttling: { ...system.dynamoProxy.stats },
+    apiProxy: { ...system.apiProxy.stats },
+    items,
+    deadLetters,
+    queueLeft,
+    consumerExitOnSigterm,
+    phases: clock.phases,
+    timeline: timeline.samples,
+    consumerStderr: consumer.stderr,
+  };
+}
+
+/** Milliseconds from the start of the run to the end of each phase. */
+function phaseClock() {
+  const started = Date.now();
+  const phases: Record<string, number> = {};
+  return {
+    started,
+    phases,
+    mark: (phase: string) => {
+      phases[phase] = Date.now() - started;
+    },
+  };
+}
+
+/** The local system with a fault proxy between each function and AWS, and the test's own clients. */
+interface FaultySystem {
+  stack: LocalStack;
+  /** The emulator's own endpoint, which the test's clients and the consumer's SQS client reach. */
+  endpoint: string;
+  /** Between the consumer and DynamoDB: throttles a share of writes. */
+  dynamoProxy: FaultProxy;
+  /** Between the API and every AWS service: taken down for a window of requests. */
+  apiProxy: FaultProxy;
+  apiUrl: string;
+  sns: SNSClient;
+  sqs: SQSClient;
+  dynamodb: DynamoDBDocumentClient;
+}
+
+async function startFaultySystem(options: FaultRunOptions, resources: RunResources): Promise<FaultySystem> {
   const { emulator, stack } = await startLocalAws(0);
   resources.add("emulator", () => emulator.stop());
   const dynamoProxy = await startFaultProxy(emulator.endpoint, options.seed);
@@ -309,259 +383,259 @@ export async function runFaults(options: FaultRunOptions, resources: RunResource
     env: { POWERTOOLS_LOG_LEVEL: "ERROR" },
   });
   resources.add("API process", () => api.stop());
-  const apiUrl = api.ready;
+  return { stack, endpoint: emulator.endpoint, dynamoProxy, apiProxy, apiUrl: api.ready, sns, sqs, dynamodb };
+}
 
-  // The consumer reaches SQS directly and DynamoDB, by the SDK's service-specific endpoint variable,
-  // through the proxy that throttles.
-  const consumerOptions = {
-    endpoint: emulator.endpoint,
-    retryAfterSeconds: options.retryAfterSeconds,
-    env: {
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoProxy.endpoint,
-      // DEBUG: the handler names each record it found already stored.
-      POWERTOOLS_LOG_LEVEL: "DEBUG",
-    },
+async function queueCounts(system: FaultySystem) {
+  const names: QueueAttributeName[] = [
+    "ApproximateNumberOfMessages",
+    "ApproximateNumberOfMessagesNotVisible",
+    "ApproximateNumberOfMessagesDelayed",
+  ];
+  const output = await system.sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: system.stack.queueUrl, AttributeNames: names }),
+  );
+  const count = (name: QueueAttributeName) => Number(output.Attributes?.[name] ?? "0");
+  return {
+    visible: count("ApproximateNumberOfMessages"),
+    inFlight: count("ApproximateNumberOfMessagesNotVisible"),
+    delayed: count("ApproximateNumberOfMessagesDelayed"),
   };
-  const consumerEvents: ConsumerEvent[] = [];
-  const consumerStderr: string[] = [];
-  const kills: Kill[] = [];
-  let storedCount = 0;
-  let generation = 0;
-  let consumer: LocalProcess | undefined;
-  let consumerGeneration = 0;
-  let killArmed = true;
+}
+
+/**
+ * The consumer, killed in the middle of a batch once it has stored `killAfterStored` purchases and
+ * started again, each process a generation; what each wrote is kept as ConsumerEvents.
+ */
+class KillingConsumer {
+  readonly events: ConsumerEvent[] = [];
+  readonly stderr: string[] = [];
+  readonly kills: Kill[] = [];
+  /** Purchases stored, by the consumers' own account. */
+  storedCount = 0;
+  private generation = 0;
+  private current: LocalProcess | undefined;
+  private currentGeneration = 0;
+  private killArmed = true;
   /** Cleared once the client is done: a later kill would race the drain. */
-  let killsAllowed = true;
-  let killAt = options.killAfterStored;
-  let restarting: Promise<void> = Promise.resolve();
+  private killsAllowed = true;
+  private killAt: number;
+  private restarting: Promise<void> = Promise.resolve();
 
-  const queueCounts = async () => {
-    const names: QueueAttributeName[] = [
-      "ApproximateNumberOfMessages",
-      "ApproximateNumberOfMessagesNotVisible",
-      "ApproximateNumberOfMessagesDelayed",
-    ];
-    const output = await sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: stack.queueUrl, AttributeNames: names }),
-    );
-    const count = (name: QueueAttributeName) => Number(output.Attributes?.[name] ?? "0");
-    return {
-      visible: count("ApproximateNumberOfMessages"),
-      inFlight: count("ApproximateNumberOfMessagesNotVisible"),
-      delayed: count("ApproximateNumberOfMessagesDelayed"),
-    };
-  };
+  constructor(
+    private readonly system: FaultySystem,
+    private readonly options: FaultRunOptions,
+    private readonly resources: RunResources,
+  ) {
+    this.killAt = options.killAfterStored;
+  }
 
-  const startConsumer = async (): Promise<void> => {
-    generation += 1;
-    const mine = generation;
+  async start(): Promise<void> {
+    this.generation += 1;
+    const mine = this.generation;
     let openBatch: string[] = [];
     let batches = 0;
-    const child = await startConsumerProcess(stack, {
-      ...consumerOptions,
+    // The consumer reaches SQS directly and DynamoDB, by the SDK's service-specific endpoint variable,
+    // through the proxy that throttles.
+    const child = await startConsumer(this.system.stack, {
+      endpoint: this.system.endpoint,
+      retryAfterSeconds: this.options.retryAfterSeconds,
+      env: {
+        AWS_ENDPOINT_URL_DYNAMODB: this.system.dynamoProxy.endpoint,
+        // DEBUG: the handler names each record it found already stored.
+        POWERTOOLS_LOG_LEVEL: "DEBUG",
+      },
       // WARN logs (dead-lettered, not ingested) and the event source's errors.
       onStderrLine: (line) => {
         const event = parseConsumerLine(line, mine);
-        if (event) consumerEvents.push(event);
-        else consumerStderr.push(`[${mine}] ${line}`);
+        if (event) this.events.push(event);
+        else this.stderr.push(`[${mine}] ${line}`);
       },
       onLine: (line) => {
         const event = parseConsumerLine(line, mine);
         if (!event) return;
-        consumerEvents.push(event);
-        if (event.message === CONSUMER_LOG.batchIngested) storedCount += event.stored ?? 0;
+        this.events.push(event);
+        if (event.message === CONSUMER_LOG.batchIngested) this.storedCount += event.stored ?? 0;
         if (event.message === CONSUMER_LOG.batchHandled) openBatch = [];
         if (event.message !== CONSUMER_LOG.batchReceived) return;
         openBatch = event.messageIds ?? [];
         batches += 1;
         const batch = batches;
-        if (!killArmed || consumerGeneration !== mine || storedCount < killAt) return;
+        if (!this.killArmed || this.currentGeneration !== mine || this.storedCount < this.killAt) return;
         // The handler stores the records of a batch in parallel; a moment after it received the batch,
         // some are stored and the batch has not returned, so none of it has been deleted yet.
-        killArmed = false;
+        this.killArmed = false;
         setTimeout(() => {
-          if (!killsAllowed || resources.isClosed) return;
+          if (!this.killsAllowed || this.resources.isClosed) return;
           if (batches === batch && openBatch.length > 0) {
-            restarting = killAndRestart(mine);
+            this.restarting = this.killAndRestart(mine);
             // Awaited later; a failure is reported there, not as an unhandled rejection now.
-            restarting.catch(() => undefined);
+            this.restarting.catch(() => undefined);
           } else {
-            killArmed = true;
+            this.killArmed = true;
           }
-        }, options.killDelayMs);
+        }, this.options.killDelayMs);
       },
     });
-    consumer = child;
-    consumerGeneration = mine;
-    resources.add(`consumer process ${mine}`, () => child.stop());
-  };
+    this.current = child;
+    this.currentGeneration = mine;
+    this.resources.add(`consumer process ${mine}`, () => child.stop());
+  }
 
-  /** Whether a later consumer found a message of the killed batch already stored. */
-  const storedBeforeTheKill = (kill: Kill) =>
-    consumerEvents.some(
-      (event) =>
-        event.generation > kill.generation &&
-        event.message === CONSUMER_LOG.duplicate &&
-        kill.openBatch.includes(event.messageId ?? ""),
-    );
-  const finishedLater = (kill: Kill) => {
-    const finished = new Set<string>();
-    for (const event of consumerEvents) {
-      if (event.generation <= kill.generation || event.message !== CONSUMER_LOG.batchHandled) continue;
-      const failed = new Set(event.failedMessageIds ?? []);
-      for (const id of event.messageIds ?? []) if (!failed.has(id)) finished.add(id);
-    }
-    return kill.openBatch.every((id) => finished.has(id));
-  };
+  /** No more kills; resolves once a kill under way has started the next consumer. */
+  async stopKilling(): Promise<void> {
+    this.killsAllowed = false;
+    this.killArmed = false;
+    await this.restarting;
+  }
 
-  const killAndRestart = async (killedGeneration: number): Promise<void> => {
-    const killed = consumer;
+  /** SIGTERM to the consumer that runs; resolves with how it exited, once its output is read. */
+  async stop(): Promise<FaultRunResult["consumerExitOnSigterm"]> {
+    const consumer = this.current;
+    if (!consumer) return undefined;
+    const exit = await consumer.stop();
+    await consumer.outputClosed;
+    return exit;
+  }
+
+  private async killAndRestart(killedGeneration: number): Promise<void> {
+    const killed = this.current;
     if (!killed) return;
-    const storedBefore = storedCount;
+    const storedBefore = this.storedCount;
     void killed.kill();
     await killed.exited;
-    const { inFlight } = await queueCounts();
+    const { inFlight } = await queueCounts(this.system);
     await killed.outputClosed;
     let openBatch: string[] = [];
-    for (const event of consumerEvents) {
+    for (const event of this.events) {
       if (event.generation !== killedGeneration) continue;
       if (event.message === CONSUMER_LOG.batchReceived) openBatch = event.messageIds ?? [];
       if (event.message === CONSUMER_LOG.batchHandled) openBatch = [];
     }
     const kill: Kill = { generation: killedGeneration, storedBefore, inFlightAfter: inFlight, openBatch };
-    kills.push(kill);
-    if (resources.isClosed) return;
-    await startConsumer();
+    this.kills.push(kill);
+    if (this.resources.isClosed) return;
+    await this.start();
     // The kill must have landed after some of the batch was stored: once the batch has come back and
     // been handled, a consumer must have found part of it already stored. If not, kill another batch.
     void (async () => {
-      while (killsAllowed && !resources.isClosed && !finishedLater(kill)) await sleep(500);
-      if (killsAllowed && !storedBeforeTheKill(kill) && kills.length < 3) {
-        killAt = storedCount + 100;
-        killArmed = true;
+      while (this.killsAllowed && !this.resources.isClosed && !this.finishedLater(kill)) await sleep(500);
+      if (this.killsAllowed && !this.storedBeforeTheKill(kill) && this.kills.length < 3) {
+        this.killAt = this.storedCount + 100;
+        this.killArmed = true;
       }
     })();
-  };
+  }
 
-  await startConsumer();
-  mark("started");
-
-  const purchases = makePurchases(options.purchases, options.seed);
-  const breakingEvery = Math.max(1, Math.round(1 / options.contractBreakingShare));
-  const duplicateEvery = Math.max(1, Math.round(1 / options.duplicateShare));
-  const breaking: BreakingMessage[] = [];
-  const redeliveries: Redelivery[] = [];
-  const outage: Window = { from: 0, to: 0 };
-
-  const publishBreaking = async (message: BreakingMessage) => {
-    await sns.send(
-      new PublishCommand({
-        TopicArn: stack.purchasesTopicArn,
-        Message: message.body,
-        MessageAttributes: {
-          [stack.settings.schemaVersionAttribute]: { DataType: "String", StringValue: message.schemaVersion },
-        },
-      }),
+  /** Whether a later consumer found a message of the killed batch already stored. */
+  private storedBeforeTheKill(kill: Kill): boolean {
+    return this.events.some(
+      (event) =>
+        event.generation > kill.generation &&
+        event.message === CONSUMER_LOG.duplicate &&
+        kill.openBatch.includes(event.messageId ?? ""),
     );
-    breaking.push(message);
-  };
+  }
 
-  // Exact redeliveries: once a purchase is stored, its message as the API published it goes to the
-  // topic a second time, as SNS's at-least-once delivery may do.
-  const toRedeliver: ClientPurchase[] = [];
+  /** Whether later consumers have finished every message of the killed batch. */
+  private finishedLater(kill: Kill): boolean {
+    const finished = new Set<string>();
+    for (const event of this.events) {
+      if (event.generation <= kill.generation || event.message !== CONSUMER_LOG.batchHandled) continue;
+      const failed = new Set(event.failedMessageIds ?? []);
+      for (const id of event.messageIds ?? []) if (!failed.has(id)) finished.add(id);
+    }
+    return kill.openBatch.every((id) => finished.has(id));
+  }
+}
+
+/**
+ * Exact redeliveries: once a purchase is stored, its message as the API published it goes to the topic
+ * a second time, as SNS's at-least-once delivery may do.
+ */
+function startRedeliveries(system: FaultySystem, options: FaultRunOptions, resources: RunResources) {
+  const queue: ClientPurchase[] = [];
+  const published: Redelivery[] = [];
   let clientDone = false;
-  const redeliverer = (async () => {
-    while ((!clientDone || toRedeliver.length > 0) && !resources.isClosed) {
-      const purchase = toRedeliver.shift();
+  const storedAt = async (purchaseId: string): Promise<string | undefined> => {
+    const deadline = Date.now() + options.drainTimeoutMs;
+    while (Date.now() < deadline && !resources.isClosed) {
+      const output = await system.dynamodb.send(
+        new GetCommand({
+          TableName: system.stack.names.purchasesTable,
+          Key: { purchase_id: purchaseId },
+          ConsistentRead: true,
+        }),
+      );
+      const value = output.Item?.stored_at;
+      if (typeof value === "string") return value;
+      await sleep(250);
+    }
+    return undefined;
+  };
+  const running = (async () => {
+    while ((!clientDone || queue.length > 0) && !resources.isClosed) {
+      const purchase = queue.shift();
       if (!purchase?.accepted) {
         await sleep(100);
         continue;
       }
       const { purchaseId, receivedAt } = purchase.accepted;
-      const deadline = Date.now() + options.drainTimeoutMs;
-      let storedAt: string | undefined;
-      while (storedAt === undefined && Date.now() < deadline && !resources.isClosed) {
-        const output = await dynamodb.send(
-          new GetCommand({
-            TableName: stack.names.purchasesTable,
-            Key: { purchase_id: purchaseId },
-            ConsistentRead: true,
-          }),
-        );
-        const value = output.Item?.stored_at;
-        storedAt = typeof value === "string" ? value : undefined;
-        if (storedAt === undefined) await sleep(250);
-      }
-      if (storedAt === undefined) throw new Error(`purchase ${purchaseId} was never stored`);
-      await sns.send(
+      const storedAtBefore = await storedAt(purchaseId);
+      if (storedAtBefore === undefined) throw new Error(`purchase ${purchaseId} was never stored`);
+      await system.sns.send(
         new PublishCommand({
-          TopicArn: stack.purchasesTopicArn,
+          TopicArn: system.stack.purchasesTopicArn,
           Message: JSON.stringify(toMessage(purchase.request, purchaseId, receivedAt)),
           MessageAttributes: {
-            [stack.settings.schemaVersionAttribute]: { DataType: "String", StringValue: contractVersion },
+            [system.stack.settings.schemaVersionAttribute]: {
+              DataType: "String",
+              StringValue: contractVersion,
+            },
           },
         }),
       );
-      redeliveries.push({ purchaseId, storedAtBefore: storedAt });
+      published.push({ purchaseId, storedAtBefore });
     }
   })();
   // Awaited once the client is done; a failure before then is reported there, not as an unhandled rejection.
-  redeliverer.catch(() => undefined);
-
-  const send = async (purchase: ClientPurchase): Promise<Attempt> => {
-    const startedAt = Date.now();
-    try {
-      const response = await fetch(`${apiUrl}/purchases`, {
-        method: "POST",
-        headers: { "content-type": "application/json", "idempotency-key": purchase.key },
-        body: JSON.stringify(purchase.request),
-        signal: AbortSignal.timeout(30_000),
-      });
-      const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
-      const attempt: Attempt = {
-        status: response.status,
-        retryAfter: response.headers.get("retry-after") ?? undefined,
-        problemType: typeof body.type === "string" ? body.type : undefined,
-        purchaseId: typeof body.purchase_id === "string" ? body.purchase_id : undefined,
-        replayed: response.headers.get("idempotent-replayed") ?? undefined,
-        startedAt,
-        endedAt: Date.now(),
-      };
-      if (response.status >= 200 && response.status < 300 && attempt.purchaseId) {
-        purchase.accepted = { purchaseId: attempt.purchaseId, receivedAt: String(body.received_at) };
-      }
-      purchase.attempts.push(attempt);
-      return attempt;
-    } catch {
-      const attempt: Attempt = {
-        status: 0,
-        retryAfter: undefined,
-        problemType: undefined,
-        purchaseId: undefined,
-        replayed: undefined,
-        startedAt,
-        endedAt: Date.now(),
-      };
-      purchase.attempts.push(attempt);
-      return attempt;
-    }
+  running.catch(() => undefined);
+  return {
+    published,
+    /** Publishes the purchase's message again once it is stored. */
+    add: (purchase: ClientPurchase) => queue.push(purchase),
+    /** The client will add no more: resolves once every redelivery added is published. */
+    finish: (): Promise<void> => {
+      clientDone = true;
+      return running;
+    },
   };
+}
 
-  // moto's SQS scans the whole queue on every receive and publish (about 1 s to receive and delete ten
-  // messages with 2,000 waiting), so a backlog would measure the emulator rather than the service: the
-  // client holds back while more than maxBacklog messages wait, and the consumer keeps draining meanwhile.
-  const timeline: FaultRunResult["timeline"] = [];
-  let waiting = 0;
-  let sampling = true;
+type Redeliveries = ReturnType<typeof startRedeliveries>;
+
+/**
+ * Samples the queue every second, for the client's backlog limit, and every five seconds for the
+ * timeline: purchases answered, purchases stored, messages waiting, messages in flight.
+ */
+function startTimeline(
+  system: FaultySystem,
+  purchases: ClientPurchase[],
+  consumer: KillingConsumer,
+  started: number,
+  resources: RunResources,
+) {
+  const samples: FaultRunResult["timeline"] = [];
+  const state = { waiting: 0, sampling: true };
   const sampler = (async () => {
-    for (let tick = 0; sampling; tick += 1) {
-      const counts = await queueCounts();
-      waiting = counts.visible;
+    for (let tick = 0; state.sampling; tick += 1) {
+      const counts = await queueCounts(system);
+      state.waiting = counts.visible;
       if (tick % 5 === 0) {
-        timeline.push({
+        samples.push({
           at: Date.now() - started,
           answered: purchases.filter((purchase) => purchase.attempts.length > 0).length,
-          stored: storedCount,
+          stored: consumer.storedCount,
           waiting: counts.visible,
           inFlight: counts.inFlight,
         });
@@ -570,94 +644,186 @@ export async function runFaults(options: FaultRunOptions, resources: RunResource
     }
   })();
   resources.add("timeline sampler", async () => {
-    sampling = false;
+    state.sampling = false;
     await sampler.catch(() => undefined);
   });
+  return {
+    samples,
+    /** Messages waiting in the queue at the last sample. */
+    get waiting() {
+      return state.waiting;
+    },
+    stop: async () => {
+      state.sampling = false;
+      await sampler;
+    },
+  };
+}
 
-  dynamoProxy.throttleWrites(options.throttleShare);
+/** One POST of the purchase with its Idempotency-Key; a request with no answer is an attempt of status 0. */
+async function sendPurchase(apiUrl: string, purchase: ClientPurchase): Promise<Attempt> {
+  const startedAt = Date.now();
+  let attempt: Attempt = {
+    status: 0,
+    retryAfter: undefined,
+    problemType: undefined,
+    purchaseId: undefined,
+    replayed: undefined,
+    startedAt,
+    endedAt: startedAt,
+  };
+  try {
+    const response = await fetch(`${apiUrl}/purchases`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "idempotency-key": purchase.key },
+      body: JSON.stringify(purchase.request),
+      signal: AbortSignal.timeout(30_000),
+    });
+    const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+    attempt = {
+      status: response.status,
+      retryAfter: response.headers.get("retry-after") ?? undefined,
+      problemType: typeof body.type === "string" ? body.type : undefined,
+      purchaseId: typeof body.purchase_id === "string" ? body.purchase_id : undefined,
+      replayed: response.headers.get("idempotent-replayed") ?? undefined,
+      startedAt,
+      endedAt: Date.now(),
+    };
+    if (response.status >= 200 && response.status < 300 && attempt.purchaseId) {
+      purchase.accepted = { purchaseId: attempt.purchaseId, receivedAt: String(body.received_at) };
+    }
+  } catch {
+    attempt.endedAt = Date.now();
+  }
+  purchase.attempts.push(attempt);
+  return attempt;
+}
+
+/** Whether the purchase's message is one the run publishes a second time (about duplicateShare of them). */
+function isRedelivered(purchase: ClientPurchase, options: FaultRunOptions): boolean {
+  const duplicateEvery = Math.max(1, Math.round(1 / options.duplicateShare));
+  return purchase.accepted !== undefined && purchase.index % duplicateEvery === 3;
+}
+
+/**
+ * Every purchase sent once, `concurrency` at a time, with the API's AWS endpoint down for a window of
+ * requests and contract-breaking messages published straight to the topic in between.
+ * moto's SQS scans the whole queue on every receive and publish (about 1 s to receive and delete ten
+ * messages with 2,000 waiting), so a backlog would measure the emulator rather than the service: the
+ * client holds back while more than maxBacklog messages wait, and the consumer keeps draining meanwhile.
+ */
+async function sendFirstAttempts(
+  system: FaultySystem,
+  purchases: ClientPurchase[],
+  options: FaultRunOptions,
+  timeline: { readonly waiting: number },
+  redeliveries: Redeliveries,
+): Promise<{ breaking: BreakingMessage[]; outage: Window }> {
+  const breakingEvery = Math.max(1, Math.round(1 / options.contractBreakingShare));
+  const breaking: BreakingMessage[] = [];
+  const outage: Window = { from: 0, to: 0 };
   let next = 0;
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
       for (let index = next++; index < purchases.length; index = next++) {
         if (index === options.outageFrom) {
-          apiProxy.down();
+          system.apiProxy.down();
           outage.from = Date.now();
         }
         if (index === options.outageFrom + options.outageRequests) {
-          apiProxy.up();
+          system.apiProxy.up();
           outage.to = Date.now();
         }
         if (index % breakingEvery === Math.floor(breakingEvery / 2)) {
-          await publishBreaking(breakingMessage(breaking.length));
+          const message = breakingMessage(breaking.length);
+          await publishBreaking(system, message);
+          breaking.push(message);
         }
         const purchase = purchases[index];
         if (!purchase) continue;
-        while (waiting > options.maxBacklog) await sleep(200);
-        await send(purchase);
-        if (purchase.accepted && index % duplicateEvery === 3) toRedeliver.push(purchase);
+        while (timeline.waiting > options.maxBacklog) await sleep(200);
+        await sendPurchase(system.apiUrl, purchase);
+        if (isRedelivered(purchase, options)) redeliveries.add(purchase);
       }
     }),
   );
   if (outage.to === 0) {
-    apiProxy.up();
+    system.apiProxy.up();
     outage.to = Date.now();
   }
-  mark("client first attempts done");
+  return { breaking, outage };
+}
 
-  // Every purchase that got no 2xx is retried with its Idempotency-Key once the fault has cleared,
-  // waiting as long as each answer's Retry-After says.
+async function publishBreaking(system: FaultySystem, message: BreakingMessage): Promise<void> {
+  await system.sns.send(
+    new PublishCommand({
+      TopicArn: system.stack.purchasesTopicArn,
+      Message: message.body,
+      MessageAttributes: {
+        [system.stack.settings.schemaVersionAttribute]: {
+          DataType: "String",
+          StringValue: message.schemaVersion,
+        },
+      },
+    }),
+  );
+}
+
+/**
+ * Every purchase that got no 2xx is retried with its Idempotency-Key once the fault has cleared,
+ * waiting as long as each answer's Retry-After says.
+ */
+async function retryUntilAccepted(
+  apiUrl: string,
+  purchases: ClientPurchase[],
+  options: FaultRunOptions,
+  redeliveries: Redeliveries,
+): Promise<void> {
   const failed = purchases.filter((purchase) => !purchase.accepted);
-  let retryNext = 0;
+  let next = 0;
   await Promise.all(
     Array.from({ length: options.concurrency }, async () => {
-      for (let index = retryNext++; index < failed.length; index = retryNext++) {
+      for (let index = next++; index < failed.length; index = next++) {
         const purchase = failed[index];
         if (!purchase) continue;
         for (let attempt = 0; attempt < 10 && !purchase.accepted; attempt += 1) {
           const last = purchase.attempts.at(-1);
           const waitMs = Number(last?.retryAfter ?? "1") * 1000 - (Date.now() - (last?.endedAt ?? 0));
           if (waitMs > 0) await sleep(waitMs);
-          await send(purchase);
+          await sendPurchase(apiUrl, purchase);
         }
-        if (purchase.accepted && purchase.index % duplicateEvery === 3) toRedeliver.push(purchase);
+        if (isRedelivered(purchase, options)) redeliveries.add(purchase);
       }
     }),
   );
-  clientDone = true;
-  mark("client retries done");
-  await redeliverer;
-  mark("redeliveries published");
-  // Whatever kill was to happen has happened by now; the queue drains with the consumer that runs.
-  killsAllowed = false;
-  killArmed = false;
-  await restarting;
+}
 
-  // Drained: nothing visible and nothing in flight, twice, further apart than a visibility timeout,
-  // so that a message whose consumer died would have come back in between.
-  const drainDeadline = Date.now() + options.drainTimeoutMs;
+/**
+ * Drained: nothing visible and nothing in flight, twice, further apart than a visibility timeout, so
+ * that a message whose consumer died would have come back in between. Returns what is left.
+ */
+async function waitUntilDrained(system: FaultySystem, options: FaultRunOptions): Promise<number> {
+  const deadline = Date.now() + options.drainTimeoutMs;
   let emptyTwice = 0;
   let queueLeft = Number.NaN;
-  while (Date.now() < drainDeadline) {
-    const counts = await queueCounts();
+  while (Date.now() < deadline) {
+    const counts = await queueCounts(system);
     queueLeft = counts.visible + counts.inFlight + counts.delayed;
     emptyTwice = queueLeft === 0 ? emptyTwice + 1 : 0;
     if (emptyTwice >= 2) break;
     await sleep(queueLeft === 0 ? options.retryAfterSeconds * 1000 + 500 : 1000);
   }
-  mark("queue drained");
-  sampling = false;
-  await sampler;
+  return queueLeft;
+}
 
-  const consumerExitOnSigterm = consumer ? await consumer.stop() : undefined;
-  if (consumer) await consumer.outputClosed;
-  dynamoProxy.throttleWrites(0);
-
+/** Every item of the purchases table. */
+async function scanTable(system: FaultySystem): Promise<Record<string, unknown>[]> {
   const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
-    const page = await dynamodb.send(
+    const page = await system.dynamodb.send(
       new ScanCommand({
-        TableName: stack.names.purchasesTable,
+        TableName: system.stack.names.purchasesTable,
         ConsistentRead: true,
         ExclusiveStartKey: startKey,
       }),
@@ -665,28 +831,7 @@ export async function runFaults(options: FaultRunOptions, resources: RunResource
     items.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
-
-  const deadLetters = await readAll(sqs, stack.dlqUrl);
-  mark("ledger read");
-
-  return {
-    options,
-    purchases,
-    breaking,
-    redeliveries,
-    consumerEvents,
-    kills,
-    outage,
-    throttling: { ...dynamoProxy.stats },
-    apiProxy: { ...apiProxy.stats },
-    items,
-    deadLetters,
-    queueLeft,
-    consumerExitOnSigterm,
-    phases,
-    timeline,
-    consumerStderr,
-  };
+  return items;
 }
 
 /** Every message of a queue, each received once (it stays invisible for the rest of the run). */
