@@ -9,6 +9,7 @@ gate results. Exits non-zero when a run failed.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import subprocess
@@ -18,28 +19,35 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
-SERVICE = "purchases"
 STAGE = "local"
 ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
 
 
-def stack_names(stage: str = STAGE, account_id: str = ACCOUNT_ID) -> dict[str, str]:
-    """resources/stack.yml's names with the service, stage and account filled in."""
-    import yaml
+@functools.cache
+def stack_names(stage: str = STAGE, account_id: str = ACCOUNT_ID, region: str = REGION) -> dict[str, str]:
+    """resources/stack.yml's names for the stage, as src/stack-names.ts (the one resolver) prints them."""
+    tsx = REPO / "node_modules" / ".bin" / "tsx"
+    command = [
+        str(tsx),
+        "src/stack-names.ts",
+        "--stage",
+        stage,
+        "--region",
+        region,
+        "--account-id",
+        account_id,
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=REPO, check=False)  # noqa: S603
+    if result.returncode != 0:
+        raise SystemExit(f"src/stack-names.ts --stage {stage}: {result.stderr.strip()}")
+    names: dict[str, str] = json.loads(result.stdout)["names"]
+    return names
 
-    names = yaml.safe_load((REPO / "resources" / "stack.yml").read_text())["names"]
-    substitutions = {"${self:service}": SERVICE, "${sls:stage}": stage, "${AWS::AccountId}": account_id}
-    resolved = {}
-    for key, template in names.items():
-        for token, value in substitutions.items():
-            template = template.replace(token, value)
-        resolved[key] = template
-    return resolved
 
-
-def local_environment(lake_root: Path, airflow_home: Path, region: str = "us-east-1") -> dict[str, str]:
+def local_environment(lake_root: Path, airflow_home: Path, region: str = REGION) -> dict[str, str]:
     """The environment of a local lake run: lake settings, Airflow's home and the emulator's defaults."""
-    names = stack_names()
+    names = stack_names(region=region)
     return {
         "LAKE_ENGINE": "local",
         "LAKE_LOCAL_ROOT": str(lake_root),

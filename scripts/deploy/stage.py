@@ -1,6 +1,9 @@
 """`npm run deploy` and `npm run remove`: a whole stage, stack and lake artifacts, in one command.
 
-npm run deploy -- --stage <stage> [--region <region>]
+npm run deploy -- --stage <stage> [--region <region>] [--param <name>=<value> ...]
+    0. the stage's names and parameters checked (src/stack-names.ts, the check `serverless package`
+       makes too): staging, prod and any stage with `production: true` are refused while a parameter
+       holds a placeholder, before anything reaches AWS; --param values go to serverless as well;
     1. the SSM parameter of MWAA's requirements version exists ('none' the first time);
     2. `serverless deploy`: the stack (osls skips it when nothing changed);
     3. the lake's artifacts built and uploaded to the stack's ArtifactsBucketName (changed files only);
@@ -18,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import re
 import subprocess
 import sys
 import time
@@ -26,7 +28,7 @@ import time
 import boto3
 from botocore.exceptions import ClientError
 
-from deploy import artifacts
+from deploy import artifacts, names
 
 ROOT = artifacts.ROOT
 SERVERLESS = ROOT / "node_modules" / ".bin" / "serverless"
@@ -44,19 +46,12 @@ def log(message: str) -> None:
     print(f"==> {message}", file=sys.stderr, flush=True)
 
 
-def service() -> str:
-    match = re.search(r"^service:\s*(\S+)", (ROOT / "serverless.yml").read_text(), re.MULTILINE)
-    if match is None:
-        raise DeployError("serverless.yml has no service name")
-    return match.group(1)
-
-
-def resolve(template: str, stage: str, account_id: str = "") -> str:
-    """A resources/stack.yml template with the variables serverless and CloudFormation fill in."""
-    tokens = {"${self:service}": service(), "${sls:stage}": stage, "${AWS::AccountId}": account_id}
-    for token, value in tokens.items():
-        template = template.replace(token, value)
-    return template
+def stage_config(stage: str, region: str, account_id: str = "000000000000", **checks) -> dict:
+    """The stage's names and settings from src/stack-names.ts, which refuses a stage it cannot deploy."""
+    try:
+        return names.stage_names(stage, region, account_id, **checks)
+    except names.StageError as e:
+        raise DeployError(str(e)) from None
 
 
 def serverless(command: str, stage: str, region: str, *extra: str) -> None:
@@ -64,8 +59,13 @@ def serverless(command: str, stage: str, region: str, *extra: str) -> None:
     subprocess.run(command_line, check=True, cwd=ROOT)  # noqa: S603
 
 
-def stack_outputs(cloudformation, stage: str) -> dict[str, str]:
-    stack = cloudformation.describe_stacks(StackName=f"{service()}-{stage}")["Stacks"][0]
+def stack_name(config: dict) -> str:
+    """osls names each stage's stack `<service>-<stage>`."""
+    return f"{config['service']}-{config['stage']}"
+
+
+def stack_outputs(cloudformation, config: dict) -> dict[str, str]:
+    stack = cloudformation.describe_stacks(StackName=stack_name(config))["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
 
 
@@ -84,23 +84,25 @@ def upload_artifacts(s3, bucket: str) -> artifacts.Upload:
     return result
 
 
-def deploy(stage: str, region: str, artifacts_only: bool) -> None:
+def deploy(stage: str, region: str, artifacts_only: bool, params: tuple[str, ...] = ()) -> None:
+    # The stack's own check, made before the SSM parameter or the artifacts reach AWS.
+    config = stage_config(stage, region, check_params=not artifacts_only, params=params)
     session = boto3.Session(region_name=region)
     s3 = session.client("s3")
     if artifacts_only:
         account_id = session.client("sts").get_caller_identity()["Account"]
-        bucket = artifacts.stack_file()["names"]["artifactsBucket"]
-        upload_artifacts(s3, resolve(bucket, stage, account_id))
+        upload_artifacts(s3, stage_config(stage, region, account_id)["names"]["artifactsBucket"])
         return
 
     ssm = session.client("ssm")
-    parameter = resolve(artifacts.settings()["mwaaRequirementsVersionParameter"], stage)
+    parameter = config["settings"]["mwaaRequirementsVersionParameter"]
+    param_options = [option for param in params for option in ("--param", param)]
     # The stack reads this parameter, so it must exist before the stack's first deploy.
     with contextlib.suppress(ssm.exceptions.ParameterAlreadyExists):
         ssm.put_parameter(Name=parameter, Value=NO_REQUIREMENTS, Type="String", Overwrite=False)
     log(f"deploying the stack of stage {stage}")
-    serverless("deploy", stage, region)
-    bucket = stack_outputs(session.client("cloudformation"), stage)["ArtifactsBucketName"]
+    serverless("deploy", stage, region, *param_options)
+    bucket = stack_outputs(session.client("cloudformation"), config)["ArtifactsBucketName"]
     version = upload_artifacts(s3, bucket).requirements_version
     if not version:
         raise DeployError(f"s3://{bucket} gave requirements.txt no version id: MWAA needs a versioned bucket")
@@ -109,7 +111,7 @@ def deploy(stage: str, region: str, artifacts_only: bool) -> None:
         ssm.put_parameter(Name=parameter, Value=version, Type="String", Overwrite=True)
         # --force: the template is unchanged (CloudFormation reads the new value from SSM), and osls
         # skips a deploy whose files have not changed.
-        serverless("deploy", stage, region, "--force")
+        serverless("deploy", stage, region, "--force", *param_options)
     log(f"stage {stage} deployed")
 
 
@@ -125,11 +127,11 @@ def empty_bucket(s3, bucket: str) -> int:
     return deleted
 
 
-def stack_buckets(cloudformation, stage: str) -> list[str]:
+def stack_buckets(cloudformation, config: dict) -> list[str]:
     """The stage's own buckets (not osls's deployment bucket, which `serverless remove` empties itself)."""
     resources = []
     paginator = cloudformation.get_paginator("list_stack_resources")
-    for page in paginator.paginate(StackName=f"{service()}-{stage}"):
+    for page in paginator.paginate(StackName=stack_name(config)):
         resources += page["StackResourceSummaries"]
     return sorted(
         r["PhysicalResourceId"]
@@ -144,16 +146,17 @@ def remove(stage: str, region: str) -> None:
             f"refusing to remove stage {stage}: its data is retained by design; "
             "delete it deliberately, outside this tool"
         )
+    config = stage_config(stage, region)
     session = boto3.Session(region_name=region)
     s3 = session.client("s3")
-    buckets = stack_buckets(session.client("cloudformation"), stage)
+    buckets = stack_buckets(session.client("cloudformation"), config)
     # Access logs of the other buckets would otherwise keep landing in the log bucket while it is emptied.
     for bucket in buckets:
         s3.put_bucket_logging(Bucket=bucket, BucketLoggingStatus={})
     for bucket in buckets:
         log(f"s3://{bucket}: {empty_bucket(s3, bucket)} object versions deleted")
     serverless("remove", stage, region)
-    parameter = resolve(artifacts.settings()["mwaaRequirementsVersionParameter"], stage)
+    parameter = config["settings"]["mwaaRequirementsVersionParameter"]
     try:
         session.client("ssm").delete_parameter(Name=parameter)
     except ClientError as e:
@@ -170,10 +173,17 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--artifacts-only", action="store_true", help="build and upload the lake's files only"
     )
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a stage parameter for serverless (over serverless.yml's params); repeatable",
+    )
     args = parser.parse_args(argv)
     try:
         if args.command == "deploy":
-            deploy(args.stage, args.region, args.artifacts_only)
+            deploy(args.stage, args.region, args.artifacts_only, tuple(args.param))
         else:
             remove(args.stage, args.region)
     except (DeployError, ClientError, subprocess.CalledProcessError) as e:

@@ -6,38 +6,27 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CreateTableCommand, DynamoDBClient, UpdateTimeToLiveCommand } from "@aws-sdk/client-dynamodb";
+import {
+  type AttributeDefinition,
+  CreateTableCommand,
+  DynamoDBClient,
+  type KeySchemaElement,
+  UpdateTimeToLiveCommand,
+} from "@aws-sdk/client-dynamodb";
 import { CreateDatabaseCommand, GlueClient } from "@aws-sdk/client-glue";
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { parse } from "yaml";
+import { readStackFile, type StackNames, serviceName, stackNames as stageNames } from "../stack-names";
 import { REPO_ROOT } from "./emulator";
 
-export const SERVICE = "purchases";
+export type { StackNames } from "../stack-names";
+
+export const SERVICE = serviceName();
 export const LOCAL_STAGE = "local";
 export const LOCAL_ACCOUNT_ID = "123456789012";
 export const LOCAL_REGION = "us-east-1";
-
-interface StackFile {
-  names: Record<string, string>;
-  settings: Record<string, number | string>;
-}
-
-export type StackNames = Record<
-  | "purchasesTopic"
-  | "purchasesQueue"
-  | "purchasesDlq"
-  | "purchasesTable"
-  | "idempotencyTable"
-  | "alertsTopic"
-  | "bronzeBucket"
-  | "silverBucket"
-  | "goldBucket"
-  | "artifactsBucket"
-  | "glueDatabase",
-  string
->;
 
 export interface StackSettings {
   apiTimeoutSeconds: number;
@@ -64,31 +53,58 @@ export interface LocalStack {
   dlqArn: string;
 }
 
-function readStackFile(): StackFile {
-  return parse(readFileSync(join(REPO_ROOT, "resources", "stack.yml"), "utf8")) as StackFile;
-}
-
-/** The names of resources/stack.yml for a stage, with the variables serverless would resolve. */
+/** The names of resources/stack.yml for a stage on the emulator (src/stack-names.ts resolves them). */
 export function stackNames(stage = LOCAL_STAGE, accountId = LOCAL_ACCOUNT_ID): StackNames {
-  const variables: Record<string, string> = {
-    "self:service": SERVICE,
-    "sls:stage": stage,
-    "aws:accountId": accountId,
-    "AWS::AccountId": accountId,
-  };
-  const names: Record<string, string> = {};
-  for (const [key, template] of Object.entries(readStackFile().names)) {
-    names[key] = template.replace(/\$\{([^}]+)\}/g, (whole, variable: string) => {
-      const value = variables[variable.trim()];
-      if (value === undefined) throw new Error(`resources/stack.yml: ${key} uses unknown ${whole}`);
-      return value;
-    });
-  }
-  return names as StackNames;
+  return stageNames({ stage, region: LOCAL_REGION, accountId });
 }
 
 export function stackSettings(): StackSettings {
   return readStackFile().settings as unknown as StackSettings;
+}
+
+/** A DynamoDB table of resources/storage.yml, with the stack.yml name it is deployed under. */
+export interface TableDefinition {
+  nameKey: keyof StackNames;
+  attributeDefinitions: AttributeDefinition[];
+  keySchema: KeySchemaElement[];
+  timeToLiveAttribute?: string;
+}
+
+interface StorageTemplate {
+  Resources: Record<
+    string,
+    {
+      Type: string;
+      Properties: {
+        TableName: string;
+        AttributeDefinitions: AttributeDefinition[];
+        KeySchema: KeySchemaElement[];
+        TimeToLiveSpecification?: { AttributeName: string; Enabled: boolean };
+      };
+    }
+  >;
+}
+
+/** The tables of resources/storage.yml, the definitions that deploy, so the emulator's keys are the same. */
+export function tableDefinitions(): TableDefinition[] {
+  // CloudFormation's short tags (!GetAtt...) are not read here; only the keys and the name are.
+  const storage = parse(readFileSync(join(REPO_ROOT, "resources", "storage.yml"), "utf8"), {
+    logLevel: "error",
+  }) as StorageTemplate;
+  return Object.entries(storage.Resources)
+    .filter(([, resource]) => resource.Type === "AWS::DynamoDB::Table")
+    .map(([logicalId, { Properties: table }]) => {
+      const nameKey = /^\$\{file\(resources\/stack\.yml\):names\.(\w+)\}$/.exec(table.TableName)?.[1];
+      if (!nameKey)
+        throw new Error(`resources/storage.yml: ${logicalId} is not named from resources/stack.yml`);
+      const ttl = table.TimeToLiveSpecification;
+      return {
+        nameKey: nameKey as keyof StackNames,
+        attributeDefinitions: table.AttributeDefinitions,
+        keySchema: table.KeySchema,
+        ...(ttl?.Enabled ? { timeToLiveAttribute: ttl.AttributeName } : {}),
+      };
+    });
 }
 
 const isAlreadyThere = (error: unknown) =>
@@ -159,35 +175,7 @@ export async function provisionStack(endpoint: string, stage = LOCAL_STAGE): Pro
   );
 
   await Promise.all([
-    ignoreExisting(
-      dynamodb.send(
-        new CreateTableCommand({
-          TableName: names.purchasesTable,
-          BillingMode: "PAY_PER_REQUEST",
-          AttributeDefinitions: [{ AttributeName: "purchase_id", AttributeType: "S" }],
-          KeySchema: [{ AttributeName: "purchase_id", KeyType: "HASH" }],
-        }),
-      ),
-    ),
-    ignoreExisting(
-      dynamodb
-        .send(
-          new CreateTableCommand({
-            TableName: names.idempotencyTable,
-            BillingMode: "PAY_PER_REQUEST",
-            AttributeDefinitions: [{ AttributeName: "id", AttributeType: "S" }],
-            KeySchema: [{ AttributeName: "id", KeyType: "HASH" }],
-          }),
-        )
-        .then(() =>
-          dynamodb.send(
-            new UpdateTimeToLiveCommand({
-              TableName: names.idempotencyTable,
-              TimeToLiveSpecification: { AttributeName: "expiration", Enabled: true },
-            }),
-          ),
-        ),
-    ),
+    ...tableDefinitions().map((table) => ignoreExisting(createTable(dynamodb, names[table.nameKey], table))),
     ...[names.bronzeBucket, names.silverBucket, names.goldBucket, names.artifactsBucket].map((bucket) =>
       ignoreExisting(s3.send(new CreateBucketCommand({ Bucket: bucket }))),
     ),
@@ -206,6 +194,25 @@ export async function provisionStack(endpoint: string, stage = LOCAL_STAGE): Pro
     dlqUrl: required(dlq.QueueUrl, "DLQ URL"),
     dlqArn,
   };
+}
+
+async function createTable(dynamodb: DynamoDBClient, name: string, table: TableDefinition): Promise<void> {
+  await dynamodb.send(
+    new CreateTableCommand({
+      TableName: name,
+      BillingMode: "PAY_PER_REQUEST",
+      AttributeDefinitions: table.attributeDefinitions,
+      KeySchema: table.keySchema,
+    }),
+  );
+  if (table.timeToLiveAttribute) {
+    await dynamodb.send(
+      new UpdateTimeToLiveCommand({
+        TableName: name,
+        TimeToLiveSpecification: { AttributeName: table.timeToLiveAttribute, Enabled: true },
+      }),
+    );
+  }
 }
 
 async function queueArn(sqs: SQSClient, url: string | undefined): Promise<string> {

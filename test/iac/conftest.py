@@ -13,12 +13,23 @@ from typing import Any
 import pytest
 import yaml
 from cfn import Template
+from deploy.names import stage_names
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOYED_STAGES = ("dev", "staging", "prod")
 # The emulator's stage; its names must be the ones resources/stack.yml gives the local stack.
 LOCAL_STAGE = "local"
 LOCAL_ACCOUNT_ID = "123456789012"
+REGION = "us-east-1"
+# staging and prod refuse to package while a parameter holds serverless.yml's example values: the stage's
+# real ones come with --param, as `npm run deploy -- --param` passes them. These stand in for them.
+REAL_PARAMS = {
+    stage: {
+        "jwtIssuer": f"https://login.purchases.internal/{stage}/",
+        "alarmEmail": f"purchases-alerts+{stage}@purchases.internal",
+    }
+    for stage in ("staging", "prod")
+}
 # Packaging one stage takes seconds; osls never exits when esbuild fails, so a bound is needed.
 PACKAGE_TIMEOUT_SECONDS = 120
 
@@ -64,12 +75,21 @@ def _offline_env() -> dict[str, str]:
     return env
 
 
-def _package(stage: str, out: Path) -> Packaged:
-    started = time.monotonic()
+def package_command(
+    stage: str, out: Path, region: str = REGION, params: dict[str, str] | None = None
+) -> list[str]:
+    command = [str(ROOT / "node_modules/.bin/osls"), "package", "--stage", stage, "--region", region]
+    for name, value in (REAL_PARAMS.get(stage, {}) if params is None else params).items():
+        command += ["--param", f"{name}={value}"]
+    return [*command, "--package", str(out)]
+
+
+def run_package(command: list[str]) -> tuple[int, str]:
+    """Runs `osls package`; its exit code and output (stdout and stderr together)."""
     # A new session, so that a hung packaging (osls waits forever when esbuild fails to bundle) can be
     # ended together with its esbuild process.
     process = subprocess.Popen(
-        [str(ROOT / "node_modules/.bin/osls"), "package", "--stage", stage, "--package", str(out)],
+        command,
         cwd=ROOT,
         env=_offline_env(),
         stdout=subprocess.PIPE,
@@ -82,8 +102,14 @@ def _package(stage: str, out: Path) -> Packaged:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         output, _ = process.communicate()
-        pytest.fail(f"`osls package --stage {stage}` did not finish in {PACKAGE_TIMEOUT_SECONDS}s:\n{output}")
-    assert process.returncode == 0, f"`osls package --stage {stage}` failed ({process.returncode}):\n{output}"
+        pytest.fail(f"`{' '.join(command[1:])}` did not finish in {PACKAGE_TIMEOUT_SECONDS}s:\n{output}")
+    return process.returncode, output
+
+
+def package(stage: str, out: Path, region: str = REGION) -> Packaged:
+    started = time.monotonic()
+    returncode, output = run_package(package_command(stage, out, region))
+    assert returncode == 0, f"`osls package --stage {stage}` failed ({returncode}):\n{output}"
     template_path = out / "cloudformation-template-update-stack.json"
     print(f"packaged {stage} in {time.monotonic() - started:.1f}s")
     return Packaged(stage, out, template_path, Template.load(template_path))
@@ -93,7 +119,7 @@ def _package(stage: str, out: Path) -> Packaged:
 def packaged(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Packaged]:
     """Each stage packaged once per run into a fresh temporary folder (nothing is reused)."""
     base = tmp_path_factory.mktemp("packaged")
-    return {stage: _package(stage, base / stage) for stage in (*DEPLOYED_STAGES, LOCAL_STAGE)}
+    return {stage: package(stage, base / stage) for stage in (*DEPLOYED_STAGES, LOCAL_STAGE)}
 
 
 @pytest.fixture(scope="session")
@@ -112,9 +138,15 @@ def openapi() -> dict[str, Any]:
 
 
 def stage_params(serverless_config: dict[str, Any], stage: str) -> dict[str, Any]:
-    """The params a stage resolves: its own over the defaults, as osls merges them."""
+    """The params a stage is packaged with: --param over its own over the defaults, as osls merges them."""
     params = serverless_config["params"]
-    return {**params.get("default", {}), **params.get(stage, {})}
+    return {**params.get("default", {}), **params.get(stage, {}), **REAL_PARAMS.get(stage, {})}
+
+
+def module_names(stage: str, region: str = REGION, account_id: str = LOCAL_ACCOUNT_ID) -> dict[str, str]:
+    """The stage's names as src/stack-names.ts resolves them for everything outside serverless."""
+    names: dict[str, str] = stage_names(stage, region, account_id)["names"]
+    return names
 
 
 @pytest.fixture(params=DEPLOYED_STAGES)

@@ -9,7 +9,15 @@ from typing import Any
 import pytest
 import yaml
 from cfn import Template, as_list, ref_target, render
-from conftest import LOCAL_ACCOUNT_ID, LOCAL_STAGE, ROOT, Packaged, stage_params
+from conftest import (
+    DEPLOYED_STAGES,
+    LOCAL_ACCOUNT_ID,
+    LOCAL_STAGE,
+    ROOT,
+    Packaged,
+    module_names,
+    stage_params,
+)
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
@@ -687,27 +695,24 @@ NAME_PROPERTIES = {
 }
 
 
-def test_local_stage_uses_the_names_of_stack_yml(
-    packaged: dict[str, Packaged], stack: dict[str, Any], serverless_config: dict[str, Any]
+def name_in_template(template: Template, key: str) -> str:
+    """The name NAME_PROPERTIES maps `key` to, with the account id CloudFormation fills in."""
+    logical_id, path = NAME_PROPERTIES[key]
+    value: Any = template.props(logical_id)
+    for part in path.split("."):
+        value = value[part]
+    return render(value, {"AWS::AccountId": LOCAL_ACCOUNT_ID})
+
+
+@pytest.mark.parametrize("packaged_stage", [*DEPLOYED_STAGES, LOCAL_STAGE])
+def test_every_stage_uses_the_names_the_one_resolver_gives(
+    packaged: dict[str, Packaged], stack: dict[str, Any], packaged_stage: str
 ) -> None:
-    template = packaged[LOCAL_STAGE].template
+    """What serverless packaged is what src/stack-names.ts gives the local stack, the lake and the deploy."""
     assert set(NAME_PROPERTIES) == set(stack["names"]), "map every stack.yml name to its resource here"
-    tokens = {
-        "${self:service}": serverless_config["service"],
-        "${sls:stage}": LOCAL_STAGE,
-        "${AWS::AccountId}": LOCAL_ACCOUNT_ID,
-    }
-    for key, pattern in stack["names"].items():
-        expected = pattern
-        for token, value in tokens.items():
-            expected = expected.replace(token, value)
-        assert "${" not in expected, (key, expected)
-        logical_id, path = NAME_PROPERTIES[key]
-        value: Any = template.props(logical_id)
-        for part in path.split("."):
-            value = value[part]
-        actual = render(value, {"AWS::AccountId": LOCAL_ACCOUNT_ID})
-        assert actual == expected, key
+    expected = module_names(packaged_stage)
+    template = packaged[packaged_stage].template
+    assert {key: name_in_template(template, key) for key in NAME_PROPERTIES} == expected
 
 
 def test_stage_params_cover_every_stage(serverless_config: dict[str, Any]) -> None:

@@ -9,7 +9,14 @@ import {
   SNSClient,
 } from "@aws-sdk/client-sns";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { type LocalStack, stackNames, stackSettings } from "../../src/local/stack";
+import {
+  LOCAL_ACCOUNT_ID,
+  LOCAL_REGION,
+  type LocalStack,
+  stackNames,
+  stackSettings,
+  tableDefinitions,
+} from "../../src/local/stack";
 
 const stack = JSON.parse(process.env.LOCAL_STACK_JSON ?? "{}") as LocalStack;
 const names = stackNames("local");
@@ -72,9 +79,21 @@ describe("the local stack", () => {
   });
 
   it.each(["bronzeBucket", "silverBucket", "goldBucket", "artifactsBucket"] as const)(
-    "has the %s",
+    "has the %s, named with the account and the region",
     async (key) => {
+      expect(names[key]).toContain(`-${LOCAL_ACCOUNT_ID}-${LOCAL_REGION}-`);
       await expect(s3.send(new HeadBucketCommand({ Bucket: names[key] }))).resolves.toBeDefined();
+    },
+  );
+
+  it.each(tableDefinitions().map((table) => [table.nameKey, table] as const))(
+    "creates the %s with the keys resources/storage.yml deploys it with",
+    async (key, table) => {
+      const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: names[key] }));
+      expect(Table?.KeySchema).toEqual(table.keySchema);
+      expect(Table?.AttributeDefinitions).toEqual(table.attributeDefinitions);
+      const ttl = await dynamodb.send(new DescribeTimeToLiveCommand({ TableName: names[key] }));
+      expect(ttl.TimeToLiveDescription?.AttributeName).toBe(table.timeToLiveAttribute);
     },
   );
 

@@ -123,9 +123,9 @@ def deployed_code(artifacts_bucket, tmp_path_factory) -> Path:
     """What MWAA and EMR would read from the artifacts bucket, downloaded into a fresh folder.
 
     The folder holds dags/, spark/ and requirements.txt as uploaded, so running the lake from it fails
-    if the artifact set misses a file. Two links complete it for a local run: the local engine reads the
-    Soda checks from <root>/soda (deployed, they are spark/soda/), and the local runner reads the
-    stage's names from resources/stack.yml (on AWS, MWAA's configuration carries them).
+    if the artifact set misses a file. Links complete it for a local run: the local engine reads the
+    Soda checks from <root>/soda (deployed, they are spark/soda/), and the local runner gets the
+    stage's names from src/stack-names.ts through tsx (on AWS, MWAA's configuration carries them).
     """
     from deploy.artifacts import download
 
@@ -135,5 +135,6 @@ def deployed_code(artifacts_bucket, tmp_path_factory) -> Path:
     )
     assert count > 0
     (root / "soda").symlink_to(root / "spark" / "soda", target_is_directory=True)
-    (root / "resources").symlink_to(REPO / "resources", target_is_directory=True)
+    (root / "src").symlink_to(REPO / "src", target_is_directory=True)
+    (root / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
     return root

@@ -250,6 +250,55 @@ def test_remove_refuses_prod_before_touching_anything(monkeypatch):
     assert stage.main(["remove", "--stage", "prod"]) == 1
 
 
+def test_deploy_refuses_a_placeholder_in_prod_before_touching_anything(monkeypatch, capsys):
+    def no_aws(*args, **kwargs):
+        raise AssertionError("deploy called AWS")
+
+    monkeypatch.setattr(stage.boto3, "Session", no_aws)
+    monkeypatch.setattr(stage, "serverless", no_aws)
+    assert stage.main(["deploy", "--stage", "prod"]) == 1
+    refusal = capsys.readouterr().err
+    assert 'stage "prod" cannot be deployed while a parameter holds a placeholder' in refusal
+    assert "jwtIssuer (https://auth.example.com/)" in refusal
+    # With real values the check passes, and the deploy goes on to AWS.
+    real = [
+        "--param",
+        "jwtIssuer=https://login.purchases.internal/",
+        "--param",
+        "alarmEmail=ops@purchases.internal",
+    ]
+    with pytest.raises(AssertionError, match="deploy called AWS"):
+        stage.main(["deploy", "--stage", "prod", *real])
+
+
+@pytest.mark.parametrize("name", ["Prod", "feature_x", "feature-branch-of-many-words"])
+def test_deploy_refuses_a_stage_name_before_touching_anything(monkeypatch, capsys, name):
+    def no_aws(*args, **kwargs):
+        raise AssertionError("deploy called AWS")
+
+    monkeypatch.setattr(stage.boto3, "Session", no_aws)
+    assert stage.main(["deploy", "--stage", name, "--artifacts-only"]) == 1
+    assert f'stage "{name}"' in capsys.readouterr().err
+
+
+def test_deploy_passes_params_to_serverless(moto_endpoint, monkeypatch):
+    calls = []
+
+    def stop(*args):
+        raise stage.DeployError("stop")
+
+    monkeypatch.setattr(stage, "serverless", lambda *args: calls.append(args))
+    monkeypatch.setattr(stage, "stack_outputs", stop)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "test")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "test")
+    with pytest.raises(stage.DeployError, match="stop"):
+        stage.deploy(
+            "ci", "us-east-1", artifacts_only=False, params=("jwtIssuer=https://login.purchases.internal/",)
+        )
+    assert calls == [("deploy", "ci", "us-east-1", "--param", "jwtIssuer=https://login.purchases.internal/")]
+
+
 def test_the_job_environment_is_cached_by_its_lock(tmp_path, monkeypatch):
     cache = tmp_path / "cache"
     artifacts.build_job_environment(artifacts.settings(), tmp_path / "one.tar.gz", cache)
