@@ -34,6 +34,14 @@ export const config = {
   get dlqUrl(): string {
     return required("DLQ_URL");
   },
+  /**
+   * Whether X-Ray tracing can be on: in Lambda (whose runtime sets AWS_EXECUTION_ENV) and not turned off
+   * with POWERTOOLS_TRACE_ENABLED=false. Powertools' Tracer applies the same rules, and a few more.
+   */
+  get tracingPossible(): boolean {
+    const enabled = process.env.POWERTOOLS_TRACE_ENABLED?.trim().toLowerCase() !== "false";
+    return enabled && (process.env.AWS_EXECUTION_ENV ?? "").trim() !== "";
+  },
 };
 
 /** Reads the given settings now, so that a function missing one fails at start, naming the variable. */

@@ -80,12 +80,12 @@ class Template:
         return [s for s in self.statements() if s.owner == role_id]
 
     def grants(self, role_id: str) -> set[tuple[str, str]]:
-        """(action, logical id of the resource) pairs an IAM role allows."""
+        """(action, logical id of the resource, or "*") pairs an IAM role allows."""
         pairs = set()
         for statement in self.role_statements(role_id):
             assert statement.effect == "Allow", statement
             for resource in statement.resources:
-                target = ref_target(resource)
+                target = "*" if resource == "*" else ref_target(resource)
                 assert target is not None, f"{role_id}/{statement.sid}: {resource} names no resource"
                 pairs |= {(action, target) for action in statement.actions}
         return pairs

@@ -466,9 +466,9 @@ def test_every_named_resource_of_the_stack_starts_with_the_prefix(
                 continue
             value = props[prop]
             name = value["Fn::Sub"] if isinstance(value, dict) else value
-            assert re.match(rf"^(alias/|/aws/lambda/|/aws/http-api/|airflow-)?{prefix}-", name), (
-                f"{logical_id}: {name}"
-            )
+            assert re.match(
+                rf"^(alias/|/aws/lambda/|/aws/http-api/|/aws-glue/crawlers-role/|airflow-)?{prefix}-", name
+            ), f"{logical_id}: {name}"
     (database,) = template.of_type("AWS::Glue::Database").values()
     assert database["DatabaseInput"]["Name"].startswith(f"{prefix}_")
 

@@ -27,6 +27,8 @@ ACTIONS_WITHOUT_RESOURCE_TYPE = {
     "glue:GetCrawlerMetrics",
     "logs:DescribeLogGroups",
     "s3:GetAccountPublicAccessBlock",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
 }
 
 FUNCTION_ROLES = {"ApiLambdaFunction": "ApiRole", "ConsumerLambdaFunction": "ConsumerRole"}
@@ -152,6 +154,9 @@ def test_roles_name_their_resources(template: Template) -> None:
                 assert set(statement.actions) <= ACTIONS_WITHOUT_RESOURCE_TYPE, (role, statement.sid)
 
 
+TRACES = {("xray:PutTraceSegments", "*"), ("xray:PutTelemetryRecords", "*")}
+
+
 def test_api_role_grants_exactly_what_the_api_uses(template: Template) -> None:
     kms = {("kms:GenerateDataKey", "IngestKey"), ("kms:Decrypt", "IngestKey")}
     assert (
@@ -167,6 +172,7 @@ def test_api_role_grants_exactly_what_the_api_uses(template: Template) -> None:
             ("dynamodb:DeleteItem", "IdempotencyTable"),
         }
         | kms
+        | TRACES
     )
 
 
@@ -187,6 +193,7 @@ def test_consumer_role_grants_exactly_what_the_consumer_uses(template: Template)
             ("dynamodb:GetItem", "PurchasesTable"),
         }
         | kms
+        | TRACES
     )
 
 
