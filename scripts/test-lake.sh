@@ -9,6 +9,8 @@ ensure_venv lake
 # The deploy's artifact build installs the Spark jobs' packages for EMR with uv.
 ensure_uv
 ensure_venv emulator
+# The deploy's SDK: its MWAA model says which Airflow versions MWAA accepts (test_mwaa_version.py).
+ensure_venv deploy
 ensure_datacontract
 cd "$ROOT"
 

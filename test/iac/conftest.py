@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
@@ -12,14 +10,13 @@ from typing import Any
 
 import pytest
 import yaml
-from cfn import Template
+from cfn import PackagingError, Template, package
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOYED_STAGES = ("dev", "staging", "prod")
 # The emulator's stage; its names must be the ones resources/stack.yml gives the local stack.
 LOCAL_STAGE = "local"
 LOCAL_ACCOUNT_ID = "123456789012"
-# Packaging one stage takes seconds; osls never exits when esbuild fails, so a bound is needed.
 PACKAGE_TIMEOUT_SECONDS = 120
 
 
@@ -46,45 +43,12 @@ def _ignore_tag(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
 _TagTolerantLoader.add_multi_constructor("!", _ignore_tag)
 
 
-def _offline_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLS_", "SERVERLESS_"))}
-    env.update(
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",  # noqa: S106 - a dummy: nothing may reach AWS
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        # Nothing listens on the discard port: an AWS call made while packaging fails at once
-        # instead of reaching AWS, so packaging is proven to need none.
-        AWS_ENDPOINT_URL="http://127.0.0.1:9",
-        SLS_TELEMETRY_DISABLED="1",
-        SLS_NOTIFICATIONS_MODE="off",
-    )
-    return env
-
-
 def _package(stage: str, out: Path) -> Packaged:
     started = time.monotonic()
-    # A new session, so that a hung packaging (osls waits forever when esbuild fails to bundle) can be
-    # ended together with its esbuild process.
-    process = subprocess.Popen(
-        [str(ROOT / "node_modules/.bin/osls"), "package", "--stage", stage, "--package", str(out)],
-        cwd=ROOT,
-        env=_offline_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
     try:
-        output, _ = process.communicate(timeout=PACKAGE_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
-        pytest.fail(f"`osls package --stage {stage}` did not finish in {PACKAGE_TIMEOUT_SECONDS}s:\n{output}")
-    assert process.returncode == 0, f"`osls package --stage {stage}` failed ({process.returncode}):\n{output}"
-    template_path = out / "cloudformation-template-update-stack.json"
+        template_path = package(ROOT, stage, out, PACKAGE_TIMEOUT_SECONDS)
+    except PackagingError as e:
+        pytest.fail(str(e))
     print(f"packaged {stage} in {time.monotonic() - started:.1f}s")
     return Packaged(stage, out, template_path, Template.load(template_path))
 
