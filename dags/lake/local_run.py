@@ -97,6 +97,25 @@ def _migrate_database(airflow_home: Path) -> None:
     subprocess.run([str(airflow), "db", "migrate"], check=True, capture_output=True)  # noqa: S603
 
 
+def _register_as_the_dag_processor_does(dag: Any) -> None:
+    """Writes the DAG, its bundle and its assets to the metadata database, as the DAG processor does.
+
+    Airflow 3.0's dag.test() does not mark the assets of the gates' outlets active, so each gate would
+    fail as having an inactive outlet (apache/airflow#51644); the scheduler's runs have them registered.
+    """
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+
+    # The scheduler's DAG model writes to the database; the Task SDK's DAG has no such method.
+    from airflow.models.dag import DAG as SchedulerDAG
+    from airflow.serialization.serialized_objects import LazyDeserializedDAG, SerializedDAG
+
+    DagBundlesManager().sync_bundles_to_db()  # type: ignore[no-untyped-call]
+    # The DAG file sits at the top of the DAG folder (the bundle "dags-folder").
+    dag.relative_fileloc = Path(dag.fileloc).name
+    serialized = LazyDeserializedDAG(data=SerializedDAG.to_dict(dag))
+    SchedulerDAG.bulk_write_to_db("dags-folder", None, [serialized])  # noqa: AIR311
+
+
 def run_interval(start: datetime, end: datetime) -> list[dict[str, Any]]:
     """One dag.test() per hour of [start, end); returns each run's state and layer reports."""
     from airflow.utils.state import DagRunState, TaskInstanceState
@@ -107,6 +126,7 @@ def run_interval(start: datetime, end: datetime) -> list[dict[str, Any]]:
     from lake.reports import read_report, summary
 
     config = load_config()
+    _register_as_the_dag_processor_does(dag)
     runs = []
     for hour in layout.hours_of(start, end):
         end_of_hour = hour + timedelta(hours=1)

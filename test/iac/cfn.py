@@ -1,9 +1,13 @@
-"""Reading a packaged CloudFormation template: resources, intrinsic references and policies."""
+"""Packaging the stack for a stage and reading the CloudFormation template: resources, intrinsic
+references and policies. test/lake reads the packaged template too (the MWAA environment's settings)."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +24,77 @@ POLICY_HOLDERS = {
 }
 
 _SUB_VARIABLE = re.compile(r"\$\{([^}!]+)\}")
+
+
+class PackagingError(AssertionError):
+    """`osls package` failed or hung; the message carries its output."""
+
+
+def _offline_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLS_", "SERVERLESS_"))}
+    env.update(
+        AWS_ACCESS_KEY_ID="test",
+        AWS_SECRET_ACCESS_KEY="test",  # noqa: S106 - a dummy: nothing may reach AWS
+        AWS_REGION="us-east-1",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+        # Nothing listens on the discard port: an AWS call made while packaging fails at once
+        # instead of reaching AWS, so packaging is proven to need none.
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",
+        SLS_TELEMETRY_DISABLED="1",
+        SLS_NOTIFICATIONS_MODE="off",
+    )
+    return env
+
+
+def package_command(
+    root: Path, stage: str, out: Path, region: str = "us-east-1", params: dict[str, str] | None = None
+) -> list[str]:
+    """The `osls package` command line for a stage and region, with `--param name=value` for each param."""
+    command = [str(root / "node_modules/.bin/osls"), "package", "--stage", stage, "--region", region]
+    for name, value in (params or {}).items():
+        command += ["--param", f"{name}={value}"]
+    return [*command, "--package", str(out)]
+
+
+def run_package(root: Path, command: list[str], timeout: float) -> tuple[int, str]:
+    """Runs an `osls package` command offline; its exit code and output (stdout and stderr together).
+
+    Packaging one stage takes seconds; osls never exits when esbuild fails, so `timeout` bounds it.
+    """
+    # A new session, so that a hung packaging can be ended together with its esbuild process.
+    process = subprocess.Popen(
+        command,
+        cwd=root,
+        env=_offline_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        output, _ = process.communicate()
+        raise PackagingError(f"`{' '.join(command[1:])}` did not finish in {timeout}s:\n{output}") from None
+    return process.returncode, output
+
+
+def package(
+    root: Path,
+    stage: str,
+    out: Path,
+    timeout: float,
+    region: str = "us-east-1",
+    params: dict[str, str] | None = None,
+) -> Path:
+    """`osls package --stage <stage>` into `out`, offline; returns the CloudFormation template's path."""
+    returncode, output = run_package(root, package_command(root, stage, out, region, params), timeout)
+    if returncode != 0:
+        raise PackagingError(f"`osls package --stage {stage}` failed ({returncode}):\n{output}")
+    return out / "cloudformation-template-update-stack.json"
 
 
 def as_list(value: Any) -> list[Any]:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
-import signal
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import cfn
 import pytest
 import yaml
 from cfn import Template
@@ -57,53 +56,20 @@ def _ignore_tag(loader: yaml.SafeLoader, _suffix: str, node: yaml.Node) -> Any:
 _TagTolerantLoader.add_multi_constructor("!", _ignore_tag)
 
 
-def _offline_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLS_", "SERVERLESS_"))}
-    env.update(
-        AWS_ACCESS_KEY_ID="test",
-        AWS_SECRET_ACCESS_KEY="test",  # noqa: S106 - a dummy: nothing may reach AWS
-        AWS_REGION="us-east-1",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        # Nothing listens on the discard port: an AWS call made while packaging fails at once
-        # instead of reaching AWS, so packaging is proven to need none.
-        AWS_ENDPOINT_URL="http://127.0.0.1:9",
-        SLS_TELEMETRY_DISABLED="1",
-        SLS_NOTIFICATIONS_MODE="off",
-    )
-    return env
-
-
 def package_command(
     stage: str, out: Path, region: str = REGION, params: dict[str, str] | None = None
 ) -> list[str]:
-    command = [str(ROOT / "node_modules/.bin/osls"), "package", "--stage", stage, "--region", region]
-    for name, value in (REAL_PARAMS.get(stage, {}) if params is None else params).items():
-        command += ["--param", f"{name}={value}"]
-    return [*command, "--package", str(out)]
+    """The stage's `osls package` command, with its real parameters unless `params` says otherwise."""
+    given = REAL_PARAMS.get(stage, {}) if params is None else params
+    return cfn.package_command(ROOT, stage, out, region, given)
 
 
 def run_package(command: list[str]) -> tuple[int, str]:
     """Runs `osls package`; its exit code and output (stdout and stderr together)."""
-    # A new session, so that a hung packaging (osls waits forever when esbuild fails to bundle) can be
-    # ended together with its esbuild process.
-    process = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=_offline_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
     try:
-        output, _ = process.communicate(timeout=PACKAGE_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        output, _ = process.communicate()
-        pytest.fail(f"`{' '.join(command[1:])}` did not finish in {PACKAGE_TIMEOUT_SECONDS}s:\n{output}")
-    return process.returncode, output
+        return cfn.run_package(ROOT, command, PACKAGE_TIMEOUT_SECONDS)
+    except cfn.PackagingError as e:
+        pytest.fail(str(e))
 
 
 def package(stage: str, out: Path, region: str = REGION) -> Packaged:

@@ -1,9 +1,11 @@
-"""Shared fixtures of the lake tests: import paths, an isolated Airflow home, one SparkSession, moto."""
+"""Shared fixtures of the lake tests: import paths, an isolated Airflow home, one SparkSession, moto,
+and the MWAA environment's settings as the packaged stack gives them."""
 
 from __future__ import annotations
 
 import logging
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -21,7 +23,8 @@ _AIRFLOW_HOME = tempfile.mkdtemp(prefix="lake-tests-airflow-")
 os.environ.setdefault("AIRFLOW_HOME", _AIRFLOW_HOME)
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
-for path in (REPO / "spark", REPO / "dags", REPO / "scripts"):
+# test/iac/cfn.py packages the stack and reads its template.
+for path in (REPO / "spark", REPO / "dags", REPO / "scripts", REPO / "test" / "iac"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
@@ -138,3 +141,73 @@ def deployed_code(artifacts_bucket, tmp_path_factory) -> Path:
     (root / "src").symlink_to(REPO / "src", target_is_directory=True)
     (root / "node_modules").symlink_to(REPO / "node_modules", target_is_directory=True)
     return root
+
+
+@pytest.fixture(scope="session")
+def mwaa_environment(tmp_path_factory) -> dict:
+    """The MWAA environment of the packaged stage `local`: its AirflowVersion and its
+    AirflowConfigurationOptions, each value as CloudFormation resolves it in the emulator's account.
+
+    The stage `local` names its resources as the emulated stack does (resources/stack.yml). The one value
+    nothing here can know is an id AWS generates when it creates a resource (the EMR Serverless
+    application's): it stays a stand-in, which only the emr-serverless engine would read.
+    """
+    from cfn import Template, package
+    from lake.local_run import ACCOUNT_ID
+
+    template_path = package(REPO, "local", tmp_path_factory.mktemp("packaged"), timeout=180)
+    template = Template.load(template_path)
+    region = "us-east-1"
+    pseudo = {"AWS::Region": region, "AWS::AccountId": ACCOUNT_ID, "AWS::Partition": "aws"}
+
+    def sub(text: str) -> str:
+        def variable(match: re.Match[str]) -> str:
+            name = match.group(1)
+            if name in pseudo:
+                return pseudo[name]
+            if "." in name:
+                return get_att(*name.split(".", 1))
+            return ref(name)
+
+        return re.sub(r"\$\{([^}!]+)\}", variable, text)
+
+    def value(node: object) -> str:
+        if isinstance(node, str):
+            return node
+        assert isinstance(node, dict), node
+        [(function, argument)] = node.items()
+        if function == "Ref":
+            return pseudo.get(argument) or ref(argument)
+        if function == "Fn::GetAtt":
+            return get_att(*argument)
+        if function == "Fn::Sub" and isinstance(argument, str):
+            return sub(argument)
+        raise AssertionError(f"no emulator value for {node}")
+
+    def ref(logical_id: str) -> str:
+        resource = template.resources[logical_id]
+        props = resource.get("Properties", {})
+        kind = resource["Type"]
+        if kind == "AWS::SNS::Topic":
+            return f"arn:aws:sns:{region}:{ACCOUNT_ID}:{value(props['TopicName'])}"
+        if kind == "AWS::Glue::Database":
+            return value(props["DatabaseInput"]["Name"])
+        if kind == "AWS::EMRServerless::Application":
+            return f"{logical_id}-id"
+        for name in ("BucketName", "TableName", "Name"):
+            if name in props:
+                return value(props[name])
+        raise AssertionError(f"no emulator value for Ref {logical_id} ({kind})")
+
+    def get_att(logical_id: str, attribute: str) -> str:
+        resource = template.resources[logical_id]
+        if (resource["Type"], attribute) == ("AWS::IAM::Role", "Arn"):
+            return f"arn:aws:iam::{ACCOUNT_ID}:role/{value(resource['Properties']['RoleName'])}"
+        raise AssertionError(f"no emulator value for {logical_id}.{attribute}")
+
+    environment = template.props("MwaaEnvironment")
+    options = environment["AirflowConfigurationOptions"]
+    return {
+        "AirflowVersion": environment["AirflowVersion"],
+        "AirflowConfigurationOptions": {name: value(node) for name, node in options.items()},
+    }
