@@ -5,6 +5,7 @@
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { type ApiServer, startApiServer } from "./api-server";
+import { asFunction, recordAsEventSource } from "./aws-call-log";
 import { type Emulator, startEmulator } from "./emulator";
 import { type QueuePoller, startQueuePoller } from "./queue-poller";
 import { handlerEnvironment, type LocalStack, provisionStack } from "./stack";
@@ -51,7 +52,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     ]);
 
     started.api = await startApiServer({
-      handler: apiHandler,
+      handler: asFunction("api", apiHandler),
       port: options.apiPort,
       timeoutMs: stack.settings.apiTimeoutSeconds * 1000,
     });
@@ -60,12 +61,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       region: stack.region,
       credentials: { accessKeyId: "test", secretAccessKey: "test" },
     });
+    recordAsEventSource(started.sqs);
     started.poller = startQueuePoller({
       client: started.sqs,
       queueUrl: stack.queueUrl,
       queueArn: stack.queueArn,
       region: stack.region,
-      handler: consumerHandler,
+      handler: asFunction("consumer", consumerHandler),
       batchSize: stack.settings.consumerBatchSize,
       batchWindowMs: stack.settings.consumerBatchWindowSeconds * 1000,
       visibilityTimeoutSeconds: options.retryAfterSeconds ?? 2,
