@@ -6,6 +6,10 @@ set +e
 cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:$PATH"
 export AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE=1 NODE_NO_WARNINGS=1
+# The functions and the lake's DAG runs record each AWS call they make here (src/local/aws-call-log.ts,
+# test/support/aws-call-log/); the iac stage, last, checks each one against its role in the template.
+export AWS_CALL_LOG_DIR="$ROOT/.local/aws-calls"
+rm -rf "$AWS_CALL_LOG_DIR"
 
 passed=0; failed=0; failures=()
 stage() {
@@ -50,7 +54,8 @@ stage "jest: integration (moto server)" jest --selectProjects integration --runI
 stage "jest: e2e (local system over HTTP)" jest --selectProjects e2e --runInBand
 stage "jest: faults (nothing lost, nothing doubled)" jest --selectProjects faults --runInBand
 stage "jest: propagation (a field added to both contracts reaches every layer)" propagation
-for area in iac lake qa; do
+# iac runs last: it checks the AWS calls every stage before it recorded.
+for area in lake qa iac; do
   [ -f "scripts/test-$area.sh" ] && stage "$area" bash "scripts/test-$area.sh"
 done
 

@@ -4,6 +4,7 @@
  * on SIGTERM or SIGINT.
  */
 import { startApiServer } from "./api-server";
+import { asFunction } from "./aws-call-log";
 import { localEnv } from "./local-env";
 import { stackSettings } from "./stack";
 
@@ -11,7 +12,11 @@ async function main(): Promise<void> {
   const port = localEnv.port;
   // Loaded after the environment was checked: the handler reads its configuration when it is loaded.
   const { handler } = await import("../api/handler");
-  const server = await startApiServer({ handler, port, timeoutMs: stackSettings().apiTimeoutSeconds * 1000 });
+  const server = await startApiServer({
+    handler: asFunction("api", handler),
+    port,
+    timeoutMs: stackSettings().apiTimeoutSeconds * 1000,
+  });
   process.stdout.write(`Ready: ${server.url}\n`);
 
   let stopping = false;

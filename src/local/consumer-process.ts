@@ -9,6 +9,7 @@
  */
 import { SQSClient } from "@aws-sdk/client-sqs";
 import { CONSUMER_LOG } from "../consumer/log-messages";
+import { asFunction, recordAsEventSource } from "./aws-call-log";
 import { localEnv } from "./local-env";
 import { type ConsumerHandler, startQueuePoller } from "./queue-poller";
 import { stackSettings } from "./stack";
@@ -17,10 +18,11 @@ async function main(): Promise<void> {
   const { queueUrl, queueArn, region, retryAfterSeconds } = localEnv;
   const settings = stackSettings();
   // Loaded after the environment was checked: the handler reads its configuration when it is loaded.
-  const [{ handler }, { logger }] = await Promise.all([
+  const [{ handler: consumerHandler }, { logger }] = await Promise.all([
     import("../consumer/handler"),
     import("../observability"),
   ]);
+  const handler = asFunction("consumer", consumerHandler);
 
   const framed: ConsumerHandler = async (event, context) => {
     const messageIds = event.Records.map((record) => record.messageId);
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
 
   // Endpoint, region and credentials come from the environment, as for the handlers' own clients.
   const client = new SQSClient({});
+  recordAsEventSource(client);
   const poller = startQueuePoller({
     client,
     queueUrl,

@@ -43,4 +43,8 @@ export const localEnv = {
   get retryAfterSeconds(): number {
     return integerIn("RETRY_AFTER_SECONDS", LOCAL_DEFAULTS.retryAfterSeconds, 1, 43_200);
   },
+  /** Where the functions' AWS calls are recorded (src/local/aws-call-log.ts); unset, they are not. */
+  get awsCallLogDir(): string | undefined {
+    return process.env.AWS_CALL_LOG_DIR?.trim() || undefined;
+  },
 };

@@ -16,8 +16,9 @@ import {
 } from "@aws-sdk/client-sqs";
 import type { SQSBatchResponse, SQSEvent } from "aws-lambda";
 import { contractVersion } from "../../generated/validators/contract";
-import { handler as apiHandler } from "../../src/api/handler";
-import { handler as consumerHandler } from "../../src/consumer/handler";
+import { handler as apiLambda } from "../../src/api/handler";
+import { handler as consumerLambda } from "../../src/consumer/handler";
+import { asFunction } from "../../src/local/aws-call-log";
 import { type QueuePoller, startQueuePoller } from "../../src/local/queue-poller";
 import type { LocalStack } from "../../src/local/stack";
 import { apiEvent, lambdaContext, validPurchase } from "../support/events";
@@ -42,6 +43,9 @@ jest.mock("../../src/consumer/upcasts", () => {
 // Messages travel through moto's SNS, SQS and DynamoDB, and redrive takes maxReceiveCount visibility timeouts.
 jest.setTimeout(60_000);
 
+// Each function's AWS calls are recorded as its own when AWS_CALL_LOG_DIR is set.
+const apiHandler = asFunction("api", apiLambda);
+const consumerHandler = asFunction("consumer", consumerLambda);
 const stack = JSON.parse(process.env.LOCAL_STACK_JSON ?? "{}") as LocalStack;
 const sns = new SNSClient({});
 const sqs = new SQSClient({});

@@ -3,6 +3,7 @@ and the MWAA environment's settings as the packaged stack gives them."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -12,6 +13,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -29,6 +31,7 @@ for path in (REPO / "spark", REPO / "dags", REPO / "scripts", REPO / "test" / "i
         sys.path.insert(0, str(path))
 
 MOTO_SERVER = REPO / ".tools" / "venv-emulator" / "bin" / "moto_server"
+AWS_CALL_RECORDER = REPO / "test" / "support" / "aws-call-log"
 # py4j logs at INFO while the interpreter shuts down, after pytest has closed its log streams.
 logging.getLogger("py4j").setLevel(logging.WARNING)
 
@@ -52,13 +55,22 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    """A moto server on a free loopback port, for the whole session."""
+@contextlib.contextmanager
+def moto_server(crawler_metrics: bool = False) -> Iterator[str]:
+    """A moto server on a free loopback port, until the block ends; yields its endpoint.
+
+    With `crawler_metrics`, moto answers Glue's GetCrawlerMetrics too (emulator_with_crawler_metrics.py).
+    """
     port = _free_port()
     log = tempfile.TemporaryFile(prefix="moto-", suffix=".log")  # noqa: SIM115
+    server = [str(MOTO_SERVER)]
+    if crawler_metrics:
+        server = [
+            str(MOTO_SERVER.with_name("python")),
+            str(REPO / "test/lake/emulator_with_crawler_metrics.py"),
+        ]
     process = subprocess.Popen(
-        [str(MOTO_SERVER), "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
+        [*server, "-H", "127.0.0.1", "-p", str(port)], stdout=log, stderr=subprocess.STDOUT
     )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
@@ -71,10 +83,28 @@ def moto_endpoint():
                 process.kill()
                 raise RuntimeError(f"moto_server did not start on {endpoint}") from None
             time.sleep(0.2)
-    yield endpoint
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
+    try:
+        yield endpoint
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """A moto server on a free loopback port, for the whole session."""
+    with moto_server() as endpoint:
+        yield endpoint
+
+
+def recorded_pythonpath(*paths: Path) -> str:
+    """PYTHONPATH of a process that stands for MWAA: `paths`, then the recorder of its AWS calls.
+
+    The recorder (test/support/aws-call-log/sitecustomize.py) writes only when AWS_CALL_LOG_DIR is set;
+    test/iac/test_recorded_calls.py checks what it wrote against the MWAA role.
+    """
+    return os.pathsep.join([*(str(p) for p in paths), str(AWS_CALL_RECORDER)])
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,7 @@ from pathlib import Path
 import boto3
 import duckdb
 import pytest
+from conftest import recorded_pythonpath
 from lake.local_run import ACCOUNT_ID, stack_names
 
 REPO = Path(__file__).resolve().parents[2]
@@ -121,7 +122,7 @@ def run_lake(lake) -> tuple[int, list[dict], str]:
         env={
             **os.environ,
             "AWS_ENDPOINT_URL": lake["endpoint"],
-            "PYTHONPATH": str(lake["code"] / "dags"),
+            "PYTHONPATH": recorded_pythonpath(lake["code"] / "dags"),
         },
         capture_output=True,
         text=True,
