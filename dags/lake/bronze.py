@@ -45,9 +45,11 @@ def hour_exports(config: LakeConfig, start: datetime, end: datetime) -> list[dic
                 }
             )
         else:
+            # The export adds "/AWSDynamoDB/<export id>/data/..." to its prefix: without the hour's
+            # trailing slash, so that the hour's files sit right below it, where silver looks for them.
             exports.append(
                 {
-                    "s3_key_prefix": prefix,
+                    "s3_key_prefix": prefix.rstrip("/"),
                     "export_table_to_point_in_time_kwargs": {
                         "ExportType": "INCREMENTAL_EXPORT",
                         "IncrementalExportSpecification": {

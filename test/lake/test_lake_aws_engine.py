@@ -170,7 +170,8 @@ def test_a_run_exports_the_hour_runs_both_jobs_and_both_crawls(aws):
     }
 
     [export] = bronze_keys(aws)
-    assert "/AWSDynamoDB/" in export, export
+    # Right below the hour, where silver's glob (AWSDynamoDB/*/data/*) looks: no empty path segment.
+    assert export.startswith(f"{layout.bronze_hour_prefix(aws['hour'])}AWSDynamoDB/"), export
     assert "/data/" in export, export
     runs = aws["clients"]["emr-serverless"].list_job_runs(applicationId=aws["application"])["jobRuns"]
     assert sorted(r["name"] for r in runs) == [
