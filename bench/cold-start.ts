@@ -91,7 +91,6 @@ export async function coldStart(sinkEndpoint: string, samples: number): Promise<
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...sinkEnvironment(sinkEndpoint),
-      POWERTOOLS_LOG_LEVEL: "INFO",
     };
     if (deployment.nodeOptions) env.NODE_OPTIONS = deployment.nodeOptions;
     else delete env.NODE_OPTIONS;
