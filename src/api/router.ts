@@ -23,10 +23,6 @@ export function route(method: string, path: string): RouteMatch {
   const request = { method, path, headers: {} };
   const operation = router.matchOperation(request);
   if (operation?.operationId) {
-    // Only templated paths have parameters to parse.
-    if (!operation.path.includes("{")) {
-      return { kind: "operation", operationId: operation.operationId, params: {} };
-    }
     try {
       // The router percent-decodes path parameters.
       const { params } = router.parseRequest(request, operation);
