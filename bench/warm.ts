@@ -64,6 +64,7 @@ function checkout(commit: string, into: string): string {
   mkdirSync(into, { recursive: true });
   const archive = execFileSync("git", ["archive", commit, "src", "generated", "tsconfig.json"], {
     cwd: ROOT,
+    maxBuffer: 1024 ** 3,
   });
   execFileSync("tar", ["-x", "-C", into], { input: archive });
   return into;
