@@ -5,7 +5,8 @@
  * bundle and zipped size, module-load time (a fresh node process per sample, samples interleaved, median,
  * with the functions' NODE_OPTIONS from serverless.yml) and, for context, the time to the first answer
  * (load plus one invocation against the sink). A third reference, the two SDK clients the API needs
- * (SNS and the DynamoDB document client), shows what the API's own code costs on top of them.
+ * (SNS and the DynamoDB document client), shows what the API's own code costs on top of them. The same
+ * figures follow for the build with each of serverless.yml's choices undone, one at a time and all at once.
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -70,12 +71,15 @@ export async function coldStart(sinkEndpoint: string, samples: number): Promise<
   try {
     const deployment = deploymentOptions();
     const { absWorkingDir: _, ...shown } = deployment.options;
+    // The deployed build, then each of its choices undone alone, then all of them (the build deployed
+    // before: one CommonJS file from the packages' CommonJS builds, with lodash and qs as they are).
     const variants: [string, BuildOptions][] = [
       ["serverless.yml custom.esbuild", deployment.options],
-      // For comparison, the build deployed before: one CommonJS file from the packages' CommonJS builds
-      // (esbuild's default for node), with lodash and qs as they are.
+      ["without chunk splitting (one ES module file)", { ...deployment.options, splitting: false }],
+      ["without the router-deps alias (lodash and qs as they are)", { ...deployment.options, alias: {} }],
+      ["from the packages' CommonJS builds", { ...deployment.options, mainFields: ["main", "module"] }],
       [
-        "for comparison: one CommonJS file, CommonJS builds, no alias",
+        "one CommonJS file, CommonJS builds, no alias",
         {
           ...deployment.options,
           format: "cjs",
@@ -91,7 +95,6 @@ export async function coldStart(sinkEndpoint: string, samples: number): Promise<
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...sinkEnvironment(sinkEndpoint),
-      POWERTOOLS_LOG_LEVEL: "INFO",
     };
     if (deployment.nodeOptions) env.NODE_OPTIONS = deployment.nodeOptions;
     else delete env.NODE_OPTIONS;

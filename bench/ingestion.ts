@@ -1,15 +1,15 @@
 /**
- * `npm run bench:ingestion`: cold start, warm throughput and latency of the ingestion functions, each
- * against a baseline measured in the same run. Options (environment): BENCH_SAMPLES (cold-start samples
- * per bundle, default 30), BENCH_OPERATIONS (per throughput round, default 750), BENCH_ROUNDS (default 12),
- * BENCH_SECONDS (per latency row, default 8), BENCH_ONLY (cold-start, throughput or latency).
+ * `npm run bench:ingestion`: cold start and warm invocations of the ingestion functions, each against a
+ * baseline measured in the same run (bench/README.md). Options (environment): BENCH_SAMPLES (cold-start
+ * samples per bundle, default 30), BENCH_ROUNDS (warm rounds, default 12), BENCH_INVOCATIONS (warm API
+ * invocations per subject and round, default 300), BENCH_COMPARE (commits whose handlers join the warm
+ * rounds), BENCH_ONLY (cold-start or warm).
  */
 import { join } from "node:path";
 import { coldStart } from "./cold-start";
-import { latency } from "./latency";
 import { startHelper } from "./lib/processes";
 import { machineReport } from "./lib/report";
-import { throughput } from "./throughput";
+import { warm } from "./warm";
 
 const number = (name: string, fallback: number) => {
   const value = Number(process.env[name] ?? fallback);
@@ -26,13 +26,17 @@ async function main(): Promise<void> {
     const sections: [string, () => Promise<string>][] = [
       ["cold start", () => coldStart(sink.ready.endpoint, number("BENCH_SAMPLES", 30))],
       [
-        "warm throughput",
-        () => throughput(sink.ready.endpoint, number("BENCH_OPERATIONS", 750), number("BENCH_ROUNDS", 12)),
+        "warm invocations",
+        () =>
+          warm(sink.ready.endpoint, {
+            rounds: number("BENCH_ROUNDS", 12),
+            invocations: number("BENCH_INVOCATIONS", 300),
+            compare: (process.env.BENCH_COMPARE ?? "").split(/\s+/).filter(Boolean),
+          }),
       ],
-      ["latency", () => latency(sink.ready.endpoint, number("BENCH_SECONDS", 8))],
     ];
     for (const [name, run] of sections) {
-      if (only && !name.includes(only.replace("-", " "))) continue;
+      if (only && !name.startsWith(only.replace("-", " "))) continue;
       process.stdout.write(`\n== ${name} ==\n${await run()}\n`);
     }
   } finally {

@@ -1,4 +1,25 @@
-/** The functions' environment with every AWS call going to the sink. */
+/** The functions' environment in the benchmarks, with every AWS call going to the sink. */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { parseDocument } from "yaml";
+import { ROOT } from "./report";
+
+function yamlFile(path: string): Record<string, unknown> {
+  return parseDocument(readFileSync(join(ROOT, path), "utf8"), { logLevel: "silent" }).toJS();
+}
+
+/** The log level staging and prod run with (serverless.yml params.prod.logLevel). */
+export function productionLogLevel(): string {
+  const { params } = yamlFile("serverless.yml") as { params: { prod: { logLevel: string } } };
+  return params.prod.logLevel;
+}
+
+/** Records per consumer invocation at most (resources/stack.yml settings.consumerBatchSize). */
+export function consumerBatchSize(): number {
+  const { settings } = yamlFile("resources/stack.yml") as { settings: { consumerBatchSize: number } };
+  return settings.consumerBatchSize;
+}
+
 export function sinkEnvironment(endpoint: string): Record<string, string> {
   return {
     AWS_ENDPOINT_URL: endpoint,
@@ -14,6 +35,7 @@ export function sinkEnvironment(endpoint: string): Record<string, string> {
     DLQ_URL: `${endpoint}/123456789012/purchases-bench-purchases-dlq`,
     POWERTOOLS_SERVICE_NAME: "purchases",
     POWERTOOLS_METRICS_NAMESPACE: "Purchases",
+    POWERTOOLS_LOG_LEVEL: productionLogLevel(),
     AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: "1",
     NODE_NO_WARNINGS: "1",
   };

@@ -1,4 +1,7 @@
-/** Helper processes of the benchmarks: started with tsx, they report over IPC and are stopped by pid. */
+/**
+ * Helper processes of the benchmarks: a .ts script is started with tsx, a built .mjs with plain node;
+ * they report over IPC and are stopped by pid.
+ */
 import { type ChildProcess, fork } from "node:child_process";
 import { join } from "node:path";
 import { ROOT } from "./report";
@@ -11,14 +14,17 @@ export interface Helper<T> {
   stop(): Promise<void>;
 }
 
-/** Forks `script` (a .ts file) and waits for its first IPC message. */
+/** Forks `script` and waits for its first IPC message. */
 export async function startHelper<T>(
   script: string,
   args: string[],
   env: Record<string, string> = {},
 ): Promise<Helper<T>> {
-  const child = fork(TSX, [script, ...args], {
+  const typescript = script.endsWith(".ts");
+  const child = fork(typescript ? TSX : script, typescript ? [script, ...args] : args, {
     cwd: ROOT,
+    // Not the parent's flags: under tsx they would load its loader into a plain node child too.
+    execArgv: [],
     env: { ...process.env, ...env },
     // The helper's stdout carries the functions' JSON logs: written, as in Lambda, and discarded.
     stdio: ["ignore", "ignore", "inherit", "ipc"],
@@ -33,7 +39,7 @@ export async function startHelper<T>(
     ready,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) return resolve();
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
         child.once("exit", () => resolve());
         child.kill("SIGTERM");
       }),

@@ -35,7 +35,7 @@ export function machineReport(): string {
     `runtime   node ${process.version} (${process.platform}/${process.arch}); Lambda runs nodejs22.x on arm64`,
     `versions  esbuild ${version("esbuild")}, @aws-sdk/client-sns ${version("@aws-sdk/client-sns")}, ` +
       `@aws-sdk/client-dynamodb ${version("@aws-sdk/client-dynamodb")}, powertools ${version("@aws-lambda-powertools/idempotency")}, ` +
-      `openapi-backend ${version("openapi-backend")}, autocannon ${version("autocannon")}`,
+      `openapi-backend ${version("openapi-backend")}`,
   ].join("\n");
 }
 

@@ -33,8 +33,6 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
   };
 }
 
-const currentTime = () => new Date();
-
 export const handler = async (
   event: APIGatewayProxyEventV2,
   context: Context,
@@ -43,10 +41,9 @@ export const handler = async (
   // Every log line of this request carries the gateway's id of it, which the access log also prints.
   logger.appendKeys({ request_id: event.requestContext.requestId });
   try {
-    // No closure made per request: under keepNames each one would also be named at run time.
     const response = await handleRequest(toHttpRequest(event), {
-      now: currentTime,
-      remainingTimeMs: context.getRemainingTimeInMillis.bind(context),
+      now: () => new Date(),
+      remainingTimeMs: () => context.getRemainingTimeInMillis(),
     });
     return { statusCode: response.statusCode, headers: response.headers, body: response.body };
   } finally {

@@ -63,22 +63,14 @@ export function readJsonBody(request: HttpRequest): JsonBody {
   }
 }
 
-// The expressions of numberLiteral, compiled once per member name rather than on every request.
-const numberMembers = new Map<string, RegExp>();
-
 /**
  * The literal text of a top-level number member, e.g. "299.90" for `"total_amount": 299.90`, so that its
  * decimal places can be counted before binary floating point rounds them away. When the key appears more
  * than once the last one counts, as in JSON.parse. Undefined when the member is not written plainly.
  */
 export function numberLiteral(text: string, member: string): string | undefined {
-  let pattern = numberMembers.get(member);
-  if (pattern === undefined) {
-    pattern = new RegExp(`"${member}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)`, "g");
-    numberMembers.set(member, pattern);
-  }
+  const pattern = new RegExp(`"${member}"\\s*:\\s*(-?[0-9][0-9.eE+-]*)`, "g");
   let literal: string | undefined;
-  // matchAll runs on a copy of the expression: the shared one keeps no state between calls.
   for (const match of text.matchAll(pattern)) literal = match[1];
   return literal;
 }

@@ -9,16 +9,7 @@ import document from "../../generated/openapi/openapi.json";
 
 export const apiDocument = document as unknown as Document;
 
-/** openapi-backend's router, with the document's operations listed once instead of on every match. */
-class DocumentRouter extends OpenAPIRouter {
-  readonly #operations = super.getOperations();
-
-  override getOperations() {
-    return this.#operations;
-  }
-}
-
-const router = new DocumentRouter({ definition: apiDocument, apiRoot: "/" });
+const router = new OpenAPIRouter({ definition: apiDocument, apiRoot: "/" });
 
 const METHODS = ["get", "put", "post", "delete", "options", "head", "patch", "trace"] as const;
 
@@ -32,10 +23,6 @@ export function route(method: string, path: string): RouteMatch {
   const request = { method, path, headers: {} };
   const operation = router.matchOperation(request);
   if (operation?.operationId) {
-    // Only templated paths have parameters to parse.
-    if (!operation.path.includes("{")) {
-      return { kind: "operation", operationId: operation.operationId, params: {} };
-    }
     try {
       // The router percent-decodes path parameters.
       const { params } = router.parseRequest(request, operation);

@@ -14,15 +14,9 @@ export function randomPurchaseId(): string {
   return randomUUID();
 }
 
-const PURCHASE_ID_NAMESPACE_BYTES = uuidBytes(PURCHASE_ID_NAMESPACE);
-
-function uuidBytes(uuid: string): Buffer {
-  return Buffer.from(uuid.replaceAll("-", ""), "hex");
-}
-
-/** RFC 9562 UUID version 5 of `name` in `namespace` (the namespace's 16 bytes, or its text). */
-export function uuidV5(namespace: string | Buffer, name: string): string {
-  const namespaceBytes = typeof namespace === "string" ? uuidBytes(namespace) : namespace;
+/** RFC 9562 UUID version 5 of `name` in `namespace`. */
+export function uuidV5(namespace: string, name: string): string {
+  const namespaceBytes = Buffer.from(namespace.replaceAll("-", ""), "hex");
   const digest = hash("sha1", Buffer.concat([namespaceBytes, Buffer.from(name, "utf8")]), "buffer");
   const bytes = digest.subarray(0, 16);
   bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x50;
@@ -34,7 +28,7 @@ export function uuidV5(namespace: string | Buffer, name: string): string {
 /** The id of a purchase sent with an Idempotency-Key: the same caller, key and body give the same id. */
 export function keyedPurchaseId(caller: string, idempotencyKey: string, canonicalBody: string): string {
   // A JSON array keeps the parts apart whatever characters they contain.
-  return uuidV5(PURCHASE_ID_NAMESPACE_BYTES, JSON.stringify([caller, idempotencyKey, canonicalBody]));
+  return uuidV5(PURCHASE_ID_NAMESPACE, JSON.stringify([caller, idempotencyKey, canonicalBody]));
 }
 
 /** JSON with object keys sorted, so that the same body sent with its fields in another order is the same. */

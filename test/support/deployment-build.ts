@@ -134,7 +134,7 @@ export async function buildFunction(
 ): Promise<BuiltBundle> {
   const result = await build({
     ...options,
-    entryPoints: [join(ROOT, entry)],
+    entryPoints: [join(options.absWorkingDir ?? ROOT, entry)],
     outdir,
     bundle: true,
     metafile: true,

@@ -1,10 +1,9 @@
 /**
- * The lodash functions that openapi-backend's router calls, written over the platform's own (Array.flat,
- * Object.entries, structuredClone). The router requires the whole of lodash for `_.chain` and five
- * helpers, which costs every cold start of the function about 13 ms of module loading for code it never
- * runs. serverless.yml's esbuild `alias` gives the deployed router this module instead, and jest's
- * moduleNameMapper gives it to the tests, so the router's tests run against it; its own test checks each
- * function against lodash on the router's inputs.
+ * The lodash functions that openapi-backend's router calls (`_.chain` and five helpers), written over the
+ * platform's own (Array.flat, Object.entries, structuredClone) so that the function does not load all of
+ * lodash (its cold-start figure: bench/README.md). serverless.yml's esbuild `alias` gives the deployed
+ * router this module instead, and jest's moduleNameMapper gives it to the tests, so the router's tests run
+ * against it; its own test checks each function against lodash on the router's inputs.
  */
 
 type Key = string | number;
