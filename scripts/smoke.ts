@@ -5,7 +5,7 @@
  * until the consumer has stored it. Exits non-zero, naming the step, when any step fails.
  *
  * Settings (the stage's GitHub environment holds them): SMOKE_TOKEN_URL, SMOKE_CLIENT_ID,
- * SMOKE_CLIENT_SECRET, and SMOKE_SCOPE when the provider wants one.
+ * SMOKE_CLIENT_SECRET, and SMOKE_SCOPE to ask for other scopes than those the two operations require.
  */
 import { setTimeout as sleep } from "node:timers/promises";
 import { type components, createPurchasesClient } from "../generated/client";
@@ -19,7 +19,24 @@ export interface SmokeSettings {
   tokenUrl: string;
   clientId: string;
   clientSecret: string;
-  scope?: string;
+  scope: string;
+}
+
+interface SecuredOperation {
+  security?: Record<string, string[]>[];
+}
+
+/**
+ * The scopes the check needs, from openapi.yaml: the first security requirement of each operation it
+ * calls (for the read, the one that reads the caller's own purchases), space-separated as OAuth2 asks.
+ */
+export function smokeScopes(): string {
+  const operations: SecuredOperation[] = [
+    openapi.paths["/purchases"].post,
+    openapi.paths["/purchases/{purchase_id}"].get,
+  ];
+  const scopes = operations.flatMap((operation) => Object.values(operation.security?.[0] ?? {}).flat());
+  return [...new Set(scopes)].join(" ");
 }
 
 /** The settings from the environment; names every missing variable. */
@@ -31,14 +48,13 @@ export function smokeSettings(env: NodeJS.ProcessEnv): SmokeSettings {
     tokenUrl: env.SMOKE_TOKEN_URL as string,
     clientId: env.SMOKE_CLIENT_ID as string,
     clientSecret: env.SMOKE_CLIENT_SECRET as string,
-    ...(env.SMOKE_SCOPE ? { scope: env.SMOKE_SCOPE } : {}),
+    scope: env.SMOKE_SCOPE || smokeScopes(),
   };
 }
 
 /** An access token by the client-credentials grant (RFC 6749 4.4), the client authenticated by HTTP Basic. */
 export async function fetchAccessToken(settings: SmokeSettings, fetchImpl: Fetch = fetch): Promise<string> {
-  const form = new URLSearchParams({ grant_type: "client_credentials" });
-  if (settings.scope) form.set("scope", settings.scope);
+  const form = new URLSearchParams({ grant_type: "client_credentials", scope: settings.scope });
   // RFC 6749 2.3.1: the id and secret are form-encoded before they are joined.
   const basic = Buffer.from(
     `${encodeURIComponent(settings.clientId)}:${encodeURIComponent(settings.clientSecret)}`,

@@ -35,7 +35,10 @@ export interface paths {
         };
         /**
          * Read a stored purchase
-         * @description Answers `404` until the consumer has stored the purchase (usually within a second).
+         * @description Answers the purchase to the caller that created it (the `sub` of the token that sent it), and
+         *     to a token with `purchases:read-all`. Answers `404` until the consumer has stored the purchase
+         *     (usually within a second), and to any other caller, with the same body as for an id that was
+         *     never stored: whether another caller's purchase exists is not disclosed.
          */
         get: operations["getPurchase"];
         put?: never;
@@ -124,6 +127,12 @@ export interface components {
              * @description When the API accepted the purchase (UTC).
              */
             readonly received_at: string;
+            /**
+             * @description The caller that created the purchase: the `sub` of its token. Absent on purchases
+             *     accepted before 2.0.0, which only `purchases:read-all` reads.
+             * @example 3f1c2b7a-client-checkout
+             */
+            readonly created_by?: string;
         };
         Health: {
             /** @enum {string} */
@@ -151,7 +160,7 @@ export interface components {
         };
         /**
          * @description The body of an answer API Gateway gives itself, before or instead of the API's function
-         *     (`401`, `404` without a route, `413` over 10 MB, `429`, `500` when the function fails).
+         *     (`401`, `403`, `404` without a route, `413` over 10 MB, `429`, `500` when the function fails).
          */
         GatewayMessage: {
             /**
@@ -240,8 +249,9 @@ export interface components {
             };
         };
         /**
-         * @description No purchase with this id has been stored (yet); or the path matches no operation (a wrong
-         *     server URL): a problem from the API, or API Gateway's message on a deployed stage.
+         * @description No purchase with this id has been stored (yet), or it belongs to another caller and the token
+         *     has no `purchases:read-all` (the same problem either way); or the path matches no operation (a
+         *     wrong server URL): a problem from the API, or API Gateway's message on a deployed stage.
          */
         NotFound: {
             headers: {
@@ -291,6 +301,18 @@ export interface components {
             headers: {
                 /** @description The authorizer's reason, e.g. `Bearer scope="" error="invalid_token" error_description="the token has expired"`. */
                 "WWW-Authenticate"?: string;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["GatewayMessage"];
+            };
+        };
+        /**
+         * @description The token is valid but lacks a scope the operation requires (see its `security`); API
+         *     Gateway's JWT authorizer refused the request and the API never saw it.
+         */
+        Forbidden: {
+            headers: {
                 [name: string]: unknown;
             };
             content: {
@@ -390,6 +412,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["RouteNotFound"];
             405: components["responses"]["MethodNotAllowed"];
             409: components["responses"]["Conflict"];
@@ -427,6 +450,7 @@ export interface operations {
             };
             400: components["responses"]["BadRequest"];
             401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             405: components["responses"]["MethodNotAllowed"];
             413: components["responses"]["GatewayPayloadTooLarge"];

@@ -17,6 +17,8 @@ export interface PurchaseMessage {
   purchase_date: string;
   /** When the API accepted the purchase (UTC, ISO 8601). */
   received_at: string;
+  /** The caller that created the purchase: the `sub` claim of the token the API accepted it with (a client's id, or a pseudonymous user id), the only caller the API answers it to besides support tools. Absent on purchases accepted before version 1.1.0. */
+  created_by?: string | null;
   /** When the consumer stored the purchase (UTC). Absent on the topic, set in the table. */
   stored_at?: string | null;
   /** The UTC hour in which the consumer stored the purchase (YYYY-MM-DDTHH). Absent on the topic, set in the table; the lake reads one hour at a time by it. */
@@ -26,4 +28,4 @@ export interface PurchaseMessage {
 export declare const validatePurchaseMessage: ValidateFunction<PurchaseMessage>;
 
 /** The version of datacontract.yaml these validators were generated from. */
-export declare const contractVersion: "1.0.0";
+export declare const contractVersion: "1.1.0";

@@ -48,6 +48,11 @@ purchases = StructType([
         False,
         {"comment": "When the API accepted the purchase (UTC, ISO 8601)."}
     ),
+    StructField("created_by",
+        StringType(),
+        True,
+        {"comment": "The caller that created the purchase: the `sub` claim of the token the API accepted it with\n(a client's id, or a pseudonymous user id), the only caller the API answers it to besides\nsupport tools. Absent on purchases accepted before version 1.1.0.\n"}
+    ),
     StructField("stored_at",
         TimestampType(),
         True,
@@ -120,6 +125,11 @@ silver_purchases = StructType([
         TimestampType(),
         False,
         {"comment": "When the API accepted the purchase (UTC)."}
+    ),
+    StructField("created_by",
+        StringType(),
+        True,
+        {"comment": "The caller that created the purchase (the token's `sub`; pseudonymous), absent before 1.1.0."}
     ),
     StructField("stored_at",
         TimestampType(),

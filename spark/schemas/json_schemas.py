@@ -54,6 +54,15 @@ purchases = json.loads(
       "format": "date-time",
       "description": "When the API accepted the purchase (UTC, ISO 8601)."
     },
+    "created_by": {
+      "type": [
+        "string",
+        "null"
+      ],
+      "minLength": 1,
+      "description": "The caller that created the purchase: the `sub` claim of the token the API accepted it with\n(a client's id, or a pseudonymous user id), the only caller the API answers it to besides\nsupport tools. Absent on purchases accepted before version 1.1.0.\n",
+      "classification": "restricted"
+    },
     "stored_at": {
       "type": [
         "string",
@@ -158,6 +167,15 @@ silver_purchases = json.loads(
       "type": "string",
       "format": "date-time",
       "description": "When the API accepted the purchase (UTC)."
+    },
+    "created_by": {
+      "type": [
+        "string",
+        "null"
+      ],
+      "minLength": 1,
+      "description": "The caller that created the purchase (the token's `sub`; pseudonymous), absent before 1.1.0.",
+      "classification": "restricted"
     },
     "stored_at": {
       "type": "string",

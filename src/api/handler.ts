@@ -3,6 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import { assertConfigured } from "../config";
 import { logger, publishMetrics } from "../observability";
 import { handleRequest } from "./app";
+import { callerOf } from "./caller";
 import type { HttpRequest } from "./http";
 
 assertConfigured(
@@ -13,14 +14,9 @@ assertConfigured(
   "schemaVersionAttribute",
 );
 
-interface JwtClaims {
-  authorizer?: { jwt?: { claims?: Record<string, unknown> } };
-}
-
 export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
-  const subject = (event.requestContext as JwtClaims).authorizer?.jwt?.claims?.sub;
   return {
     method: event.requestContext.http.method.toUpperCase(),
     path: event.rawPath,
@@ -29,7 +25,7 @@ export function toHttpRequest(event: APIGatewayProxyEventV2): HttpRequest {
       event.body === undefined
         ? undefined
         : Buffer.from(event.body, event.isBase64Encoded ? "base64" : "utf8"),
-    caller: typeof subject === "string" && subject !== "" ? subject : "anonymous",
+    caller: callerOf(event.requestContext),
   };
 }
 

@@ -3,6 +3,7 @@
  * on a laptop): a request with lower-case header names and the raw body bytes, and a response.
  */
 import type { components } from "../../generated/openapi/types";
+import type { Caller } from "./caller";
 
 export type Problem = components["schemas"]["Problem"];
 
@@ -13,8 +14,8 @@ export interface HttpRequest {
   headers: Record<string, string | undefined>;
   /** The body as sent, or undefined when there is none. */
   body: Buffer | undefined;
-  /** The authenticated caller (the JWT subject), or "anonymous" where no authorizer runs. */
-  caller: string;
+  /** The caller, as the JWT authorizer passed it on. */
+  caller: Caller;
 }
 
 export interface HttpResponse {

@@ -12,6 +12,7 @@ import {
 } from "../purchases/errors";
 import { toPurchase } from "../purchases/purchase";
 import type { StoredPurchase } from "../purchases/purchase-store";
+import { mayRead } from "./caller";
 import { type HttpRequest, type HttpResponse, jsonResponse, type Problem, problemResponse } from "./http";
 import {
   IN_PROGRESS_RETRY_AFTER_SECONDS,
@@ -68,7 +69,7 @@ export const createPurchase: Operation = async ({ request, now, remainingTimeMs 
   try {
     const { purchase, replayed } = await acceptPurchase({
       request: validated.request,
-      caller: request.caller,
+      caller: request.caller.subject,
       idempotencyKey,
       receivedAt: now,
       remainingTimeMs,
@@ -106,7 +107,7 @@ function normalizeId(raw: string): string {
 // Loaded on first use, with the DynamoDB client: a cold start that serves a POST does not pay for it.
 let purchaseStore: Promise<typeof import("../purchases/purchase-store")> | undefined;
 
-export const getPurchase: Operation = async ({ params }) => {
+export const getPurchase: Operation = async ({ request, params }) => {
   const raw = params.purchase_id ?? "";
   if (!validatePurchaseIdParameter(raw)) {
     const errors = toFieldErrors(validatePurchaseIdParameter.errors, "path", "purchase_id");
@@ -124,7 +125,8 @@ export const getPurchase: Operation = async ({ params }) => {
     }
     throw error;
   }
-  if (!stored) return reject(problems.purchaseNotFound());
+  // Another caller's purchase is answered as one never stored: its existence is not disclosed either.
+  if (!stored || !mayRead(request.caller, stored.created_by)) return reject(problems.purchaseNotFound());
   return jsonResponse(200, toPurchase(stored, "stored"));
 };
 

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from "aws-lambda";
 import { REPO_ROOT } from "./emulator";
 import { LocalRuntimeError } from "./errors";
+import { authorize } from "./jwt-authorizer";
 import { localLambdaContext } from "./lambda-context";
 import { LOCAL_ACCOUNT_ID } from "./stack";
 
@@ -168,6 +169,13 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
         return;
       }
       const event = toApiGatewayEvent(request, body);
+      const authorization = authorize(event);
+      if (!authorization.allowed) {
+        send(response, authorization.response);
+        return;
+      }
+      if (authorization.authorizer)
+        Object.assign(event.requestContext, { authorizer: authorization.authorizer });
       try {
         send(response, await options.handler(event, localLambdaContext("purchases-local-api", timeoutMs)));
       } catch {

@@ -11,8 +11,8 @@ export type { AcceptedPurchase };
 
 export interface AcceptPurchaseInput {
   request: PurchaseRequest;
-  /** Who sent it (the JWT subject); keys of different callers never collide. */
-  caller: string;
+  /** Who sent it (the JWT subject), stored as its owner; keys of different callers never collide. */
+  caller: string | undefined;
   /** The client's Idempotency-Key, when it sent one. */
   idempotencyKey?: string;
   /** When the request arrived. */
@@ -27,7 +27,7 @@ let idempotency: Promise<typeof import("./idempotency")> | undefined;
 export async function acceptPurchase(input: AcceptPurchaseInput): Promise<AcceptedPurchase> {
   const { idempotencyKey } = input;
   if (idempotencyKey === undefined) {
-    return publishNewPurchase(input.request, randomPurchaseId(), input.receivedAt);
+    return publishNewPurchase(input.request, randomPurchaseId(), input.receivedAt, input.caller);
   }
   idempotency ??= import("./idempotency");
   const { acceptOnce } = await idempotency;

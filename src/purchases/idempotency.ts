@@ -29,7 +29,9 @@ import type { PurchaseRequest } from "./purchase";
 import { canonicalJson, keyedPurchaseId } from "./purchase-id";
 
 interface KeyedRequest {
+  /** The caller's subject, or NO_SUBJECT: the scope of the key. */
   caller: string;
+  createdBy: string | undefined;
   key: string;
   request: PurchaseRequest;
   receivedAt: string;
@@ -39,6 +41,9 @@ interface KeyedRequest {
 interface RemainingTime {
   getRemainingTimeInMillis(): number;
 }
+
+/** The scope of the keys of callers without a subject (no deployed route lets one through). */
+const NO_SUBJECT = "anonymous";
 
 const persistenceStore = new DynamoDBPersistenceLayer({
   tableName: config.idempotencyTableName,
@@ -59,7 +64,7 @@ const idempotencyConfig = new IdempotencyConfig({
 const publishOnce = makeIdempotent(
   async (keyed: KeyedRequest, _context: RemainingTime): Promise<AcceptedPurchase> => {
     const purchaseId = keyedPurchaseId(keyed.caller, keyed.key, canonicalJson(keyed.request));
-    return publishNewPurchase(keyed.request, purchaseId, new Date(keyed.receivedAt));
+    return publishNewPurchase(keyed.request, purchaseId, new Date(keyed.receivedAt), keyed.createdBy);
   },
   // A fixed prefix rather than the function's name: records stay valid across renames and redeploys.
   { persistenceStore, config: idempotencyConfig, keyPrefix: "createPurchase" },
@@ -69,7 +74,8 @@ export async function acceptOnce(
   input: AcceptPurchaseInput & { idempotencyKey: string },
 ): Promise<AcceptedPurchase> {
   const keyed: KeyedRequest = {
-    caller: input.caller,
+    caller: input.caller ?? NO_SUBJECT,
+    createdBy: input.caller,
     key: input.idempotencyKey,
     request: input.request,
     receivedAt: input.receivedAt.toISOString(),

@@ -8,13 +8,17 @@ export interface AcceptedPurchase {
   replayed: boolean;
 }
 
-/** Publishes a purchase under `purchaseId`; throws PublishError when SNS did not take it. */
+/**
+ * Publishes a purchase under `purchaseId`, owned by `createdBy` when the caller has a subject; throws
+ * PublishError when SNS did not take it.
+ */
 export async function publishNewPurchase(
   request: PurchaseRequest,
   purchaseId: string,
   receivedAt: Date,
+  createdBy: string | undefined,
 ): Promise<AcceptedPurchase> {
-  const message = toMessage(request, purchaseId, receivedAt.toISOString());
+  const message = toMessage(request, purchaseId, receivedAt.toISOString(), createdBy);
   await publishPurchase(message);
   return { purchase: toPurchase(message, "accepted"), replayed: false };
 }

@@ -20,8 +20,16 @@ function project<T>(source: object, fields: readonly string[]): T {
 }
 
 /** The message published for an accepted purchase: the request plus what the API assigned. */
-export function toMessage(request: PurchaseRequest, purchaseId: string, receivedAt: string): PurchaseMessage {
-  return project({ ...request, purchase_id: purchaseId, received_at: receivedAt }, messageFields);
+export function toMessage(
+  request: PurchaseRequest,
+  purchaseId: string,
+  receivedAt: string,
+  createdBy?: string,
+): PurchaseMessage {
+  return project(
+    { ...request, purchase_id: purchaseId, received_at: receivedAt, created_by: createdBy },
+    messageFields,
+  );
 }
 
 /** The purchase as the API reports it, from a published message or a stored item. */

@@ -202,9 +202,17 @@ const dataCases: [string, Case][] = [
   ],
 ];
 
+const versionOf = (file: ContractFile, doc: Doc): string =>
+  file === "openapi.yaml" ? doc.info.version : doc.version;
+/** The version after `version` at this position (0 major, 1 minor), e.g. 1.4.2 to 2.0.0 or 1.5.0. */
+const next = (version: string, position: 0 | 1) =>
+  version
+    .split(".")
+    .map((part, i) => (i < position ? part : i === position ? String(Number(part) + 1) : "0"))
+    .join(".");
 const bumpMajor = (file: ContractFile, doc: Doc) => {
-  if (file === "openapi.yaml") doc.info.version = "2.0.0";
-  else doc.version = "2.0.0";
+  if (file === "openapi.yaml") doc.info.version = next(doc.info.version, 0);
+  else doc.version = next(doc.version, 0);
 };
 
 let work: string;
@@ -351,15 +359,16 @@ describe("the whole check and the release of a folder", () => {
     expect(() => releaseContracts(current, released)).toThrow(ContractToolError);
     expect(readFileSync(join(released, "datacontract.yaml"), "utf8")).not.toContain("Changed without");
 
+    const minor = next(versionOf("datacontract.yaml", read("datacontract.yaml")), 1);
     contracts(current, (file, doc) => {
       if (file === "datacontract.yaml") {
         doc.description.usage = "Changed with a new version.";
-        doc.version = "1.1.0";
+        doc.version = minor;
       }
     });
     expect(releaseContracts(current, released).map((r) => [r.file, r.version, r.changed])).toEqual([
-      ["openapi.yaml", "1.0.0", false],
-      ["datacontract.yaml", "1.1.0", true],
+      ["openapi.yaml", versionOf("openapi.yaml", read("openapi.yaml")), false],
+      ["datacontract.yaml", minor, true],
     ]);
   });
 });

@@ -5,6 +5,7 @@
  */
 import { type components, createPurchasesClient } from "../../generated/client";
 import { validateProblem } from "../../generated/validators/api";
+import { LOCAL_CALLER, localToken } from "../../src/local/jwt-authorizer";
 import { utcDate, validPurchase } from "../support/events";
 import { waitFor } from "../support/wait";
 
@@ -83,6 +84,81 @@ describe("a purchase over HTTP", () => {
     });
     expect(conflict.response.status).toBe(409);
     expect(problemOf(conflict.error).errors?.[0]?.field).toBe("Idempotency-Key");
+  });
+});
+
+describe("whose purchase it is", () => {
+  /** A client whose requests carry an unsigned token with this subject and these scopes. */
+  const as = (sub: string, scope: string) =>
+    createPurchasesClient(apiUrl, { headers: { authorization: `Bearer ${localToken({ sub, scope })}` } });
+  const alice = as("alice", "purchases:write purchases:read");
+  const bob = as("bob", "purchases:write purchases:read");
+  const support = as("support-tool", "purchases:read-all");
+  const read = (caller: typeof client, purchaseId: string) =>
+    caller.GET("/purchases/{purchase_id}", { params: { path: { purchase_id: purchaseId } } });
+
+  it("is read by the caller that created it and by read-all; anyone else gets the 404 of an unknown id", async () => {
+    const posted = await alice.POST("/purchases", { body: request() });
+    expect(posted.response.status).toBe(202);
+    expect(posted.data?.created_by).toBe("alice");
+    const purchaseId = posted.data?.purchase_id ?? "";
+
+    const stored = await waitFor("alice's purchase to be stored", async () => {
+      const answer = await read(alice, purchaseId);
+      return answer.response.status === 200 ? answer.data : undefined;
+    });
+    expect(stored).toEqual({ ...posted.data, status: "stored" });
+
+    const hidden = await read(bob, purchaseId);
+    const unknown = await read(bob, "00000000-0000-4000-8000-000000000000");
+    expect(hidden.response.status).toBe(404);
+    expect(hidden.response.headers.get("content-type")).toBe("application/problem+json");
+    expect(hidden.error).toEqual(unknown.error);
+    expect(problemOf(hidden.error).errors?.[0]?.field).toBe("purchase_id");
+    // The local caller, without a token, is another caller too.
+    expect((await read(client, purchaseId)).response.status).toBe(404);
+
+    const supported = await read(support, purchaseId);
+    expect(supported.response.status).toBe(200);
+    expect(supported.data).toEqual(stored);
+  });
+
+  it("answers the local caller's purchase to a request without a token", async () => {
+    const posted = await client.POST("/purchases", { body: request() });
+    expect(posted.data?.created_by).toBe(LOCAL_CALLER.sub);
+    const stored = await readStored(posted.data?.purchase_id ?? "");
+    expect(stored?.created_by).toBe(LOCAL_CALLER.sub);
+  });
+
+  it.each([
+    ["POST /purchases with only purchases:read", "POST", "/purchases", "purchases:read"],
+    [
+      "GET of a purchase with only purchases:write",
+      "GET",
+      "/purchases/00000000-0000-4000-8000-000000000000",
+      "purchases:write",
+    ],
+  ])("refuses %s with the authorizer's 403, before the API", async (_name, method, path, scope) => {
+    const response = await fetch(`${apiUrl}${path}`, {
+      method,
+      headers: {
+        authorization: `Bearer ${localToken({ sub: "carol", scope })}`,
+        "content-type": "application/json",
+      },
+      ...(method === "POST" ? { body: JSON.stringify(request()) } : {}),
+    });
+    expect(response.status).toBe(403);
+    expect(response.headers.get("content-type")).toBe("application/json");
+    expect(await response.json()).toEqual({ message: "Forbidden" });
+    expect(response.headers.get("www-authenticate")).toContain('error="insufficient_scope"');
+  });
+
+  it("refuses a token it cannot read with the authorizer's 401, and leaves /health open", async () => {
+    const headers = { authorization: "Bearer not-a-token" };
+    const refused = await fetch(`${apiUrl}/purchases/00000000-0000-4000-8000-000000000000`, { headers });
+    expect(refused.status).toBe(401);
+    expect(await refused.json()).toEqual({ message: "Unauthorized" });
+    expect((await fetch(`${apiUrl}/health`, { headers })).status).toBe(200);
   });
 });
 

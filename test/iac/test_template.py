@@ -513,6 +513,26 @@ def test_routes_match_the_openapi_operations(
             assert route.get("AuthorizationType", "NONE") == "NONE", key
 
 
+def test_route_scopes_are_those_openapi_requires(template: Template, openapi: dict[str, Any]) -> None:
+    # API Gateway passes a token that carries any one of a route's scopes; openapi.yaml writes that as
+    # one security requirement per scope.
+    required = {
+        f"{method.upper()} {path}": sorted(
+            scope
+            for requirement in operation.get("security", openapi.get("security", []))
+            for scopes in requirement.values()
+            for scope in scopes
+        )
+        for path, item in openapi["paths"].items()
+        for method, operation in item.items()
+        if method in HTTP_METHODS
+    }
+    routes = {route["RouteKey"]: route for route in template.of_type("AWS::ApiGatewayV2::Route").values()}
+    assert {key: sorted(route.get("AuthorizationScopes", [])) for key, route in routes.items()} == required
+    assert required["POST /purchases"] == ["purchases:write"]
+    assert required["GET /health"] == []
+
+
 def test_api_stage_is_throttled_and_access_logged(template: Template, params: dict[str, Any]) -> None:
     (stage,) = template.of_type("AWS::ApiGatewayV2::Stage").values()
     settings = stage["DefaultRouteSettings"]

@@ -78,11 +78,13 @@ describe("the deployment bundles", () => {
   it("accept a purchase, store it from its message and answer it on GET, against the emulator", () => {
     const purchase = validPurchase({ buyer_id: 55_001, total_amount: 123.45 });
     const key = `bundle-${Date.now()}`;
+    const caller = { caller: "bundle-client", scopes: ["purchases:write", "purchases:read"] };
     const post = apiEvent({
       method: "POST",
       path: "/purchases",
       headers: { "content-type": "application/json", "idempotency-key": key },
       body: JSON.stringify(purchase),
+      ...caller,
     });
     const [created, replayed] = invoke("api", [post, post]);
     expect(created?.statusCode).toBe(202);
@@ -98,13 +100,24 @@ describe("the deployment bundles", () => {
     const [batch] = invoke("consumer", [sqsEvent([sqsRecord(JSON.stringify(accepted)), poison])]);
     expect(batch).toEqual({ batchItemFailures: [] });
 
-    const [found, missing] = invoke("api", [
-      apiEvent({ method: "GET", path: `/purchases/${String(accepted.purchase_id)}` }),
-      apiEvent({ method: "GET", path: "/purchases/00000000-0000-4000-8000-000000000000" }),
+    const [found, missing, others] = invoke("api", [
+      apiEvent({ method: "GET", path: `/purchases/${String(accepted.purchase_id)}`, ...caller }),
+      apiEvent({ method: "GET", path: "/purchases/00000000-0000-4000-8000-000000000000", ...caller }),
+      apiEvent({
+        method: "GET",
+        path: `/purchases/${String(accepted.purchase_id)}`,
+        caller: "another-client",
+      }),
     ]);
     expect(found?.statusCode).toBe(200);
-    expect(body(found)).toMatchObject({ ...purchase, purchase_id: accepted.purchase_id });
+    expect(body(found)).toMatchObject({
+      ...purchase,
+      purchase_id: accepted.purchase_id,
+      created_by: "bundle-client",
+    });
     expect(missing?.statusCode).toBe(404);
+    expect(others?.statusCode).toBe(404);
+    expect(others?.body).toBe(missing?.body);
   });
 
   it("answer bad requests with problem documents that name the field", () => {

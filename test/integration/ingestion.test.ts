@@ -55,6 +55,10 @@ afterAll(() => {
   for (const client of [sns, sqs, dynamodb]) client.destroy();
 });
 
+/** The callers, as the JWT authorizer passes them on: a client, and a support tool that reads every purchase. */
+const client = { caller: "integration-client", scopes: ["purchases:write", "purchases:read"] };
+const support = { caller: "support-tool", scopes: ["purchases:read-all"] };
+
 const post = (body: unknown, key?: string) =>
   apiHandler(
     apiEvent({
@@ -62,11 +66,12 @@ const post = (body: unknown, key?: string) =>
       path: "/purchases",
       headers: { "content-type": "application/json", ...(key ? { "idempotency-key": key } : {}) },
       body: JSON.stringify(body),
+      ...client,
     }),
     lambdaContext(),
   );
-const get = (id: string) =>
-  apiHandler(apiEvent({ method: "GET", path: `/purchases/${id}` }), lambdaContext());
+const get = (id: string, who: { caller: string; scopes: string[] } = client) =>
+  apiHandler(apiEvent({ method: "GET", path: `/purchases/${id}`, ...who }), lambdaContext());
 
 /** Receives what the queue holds; `consume` deletes it, otherwise it stays visible for the next look. */
 async function receiveAll(queueUrl: string, { consume }: { consume: boolean }): Promise<Message[]> {
@@ -166,6 +171,7 @@ describe("publishing (no consumer running)", () => {
     expect(JSON.parse(message?.Body ?? "{}")).toEqual({
       purchase_id: purchase.purchase_id,
       received_at: purchase.received_at,
+      created_by: client.caller,
       ...validPurchase(),
     });
     expect(message?.MessageAttributes?.[stack.settings.schemaVersionAttribute]).toEqual({
@@ -322,8 +328,9 @@ describe("consuming (the local poller feeds the consumer)", () => {
     expect(upcast.amount).toBeUndefined();
     const newer = await waitFor("the newer minor's purchase", () => storedItem(ids.newerMinor));
     expect(newer.coupon_code).toEqual({ S: "SPRING-24" });
-    // The API reports what its own contract knows: the field stays in the table for the lake.
-    const read = JSON.parse((await get(ids.newerMinor)).body ?? "{}");
+    // The API reports what its own contract knows: the field stays in the table for the lake. Published
+    // without an owner, the purchase is read by the support tool.
+    const read = JSON.parse((await get(ids.newerMinor, support)).body ?? "{}");
     expect(read).toMatchObject({ purchase_id: ids.newerMinor, status: "stored" });
     expect(read.coupon_code).toBeUndefined();
     await waitFor("the purchase without a version", () => storedItem(ids.noVersion));

@@ -71,7 +71,9 @@ for (const candidate of fc.sample(body, { numRuns: count, seed })) {
   if (!validated.ok) continue;
   accepted += 1;
   const receivedAt = new Date(now.getTime() + accepted);
-  const message = toMessage(validated.request, randomPurchaseId(), receivedAt.toISOString());
+  // Every third purchase has no owner, as those accepted before owners were stored.
+  const createdBy = accepted % 3 === 0 ? undefined : `client-${accepted % 5}`;
+  const message = toMessage(validated.request, randomPurchaseId(), receivedAt.toISOString(), createdBy);
   // Stored up to a second later: some cross into the next hour, as the consumer's clock may.
   const image = marshall(toItem(message, new Date(receivedAt.getTime() + (accepted % 1000))), {
     removeUndefinedValues: true,

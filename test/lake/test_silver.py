@@ -25,6 +25,7 @@ def item(**overrides) -> dict:
         "total_amount": Decimal("299.90"),
         "purchase_date": "2024-11-05",
         "received_at": "2024-11-05T13:45:12.345Z",
+        "created_by": "client-checkout",
         "stored_at": "2024-11-05T13:45:12.912Z",
         "ingest_hour": "2024-11-05T13",
     }
@@ -240,13 +241,23 @@ STORED_AS = {
     name: "N" if json_type(prop) in ("integer", "number") else "S"
     for name, prop in json_schemas.purchases["properties"].items()
 }
-# Every field of the record holding every DynamoDB type but its own; and every field absent.
+# The fields of the record silver may hold without a value: absent, or NULL, is no value there.
+OPTIONAL = [
+    name
+    for name in json_schemas.purchases["properties"]
+    if name not in json_schemas.silver_purchases["required"]
+]
+# Every field of the record holding every DynamoDB type but its own; and every field silver requires absent.
 WRONG_TYPES = [
     (field, dynamodb_type, f"{field}: is {what}, not {DYNAMODB_VALUES[STORED_AS[field]][1]}")
     for field in json_schemas.purchases["properties"]
     for dynamodb_type, (_, what) in DYNAMODB_VALUES.items()
-    if dynamodb_type != STORED_AS[field]
-] + [(field, None, f"{field}: required but missing") for field in json_schemas.purchases["properties"]]
+    if dynamodb_type != STORED_AS[field] and not (dynamodb_type == "NULL" and field in OPTIONAL)
+] + [
+    (field, None, f"{field}: required but missing")
+    for field in json_schemas.purchases["properties"]
+    if field not in OPTIONAL
+]
 
 
 @pytest.fixture(scope="module")
@@ -281,6 +292,24 @@ def test_only_wrongly_typed_records_are_quarantined(wrong_types):
     records, rows, reasons = wrong_types
     assert rows == []
     assert len(reasons) == len(records)
+
+
+def test_the_record_has_optional_fields():
+    assert "created_by" in OPTIONAL
+
+
+@pytest.mark.parametrize("field", OPTIONAL)
+def test_an_optional_field_absent_or_null_is_no_value(spark, rules, field):
+    absent = json.loads(line(item()))
+    del absent["NewImage"][field]
+    rows, bad = run(
+        spark,
+        rules,
+        json.dumps(absent),
+        line(item(purchase_id="00000000-0000-4000-d000-000000000000"), **{field: {"NULL": True}}),
+    )
+    assert bad == []
+    assert [r[field] for r in rows] == [None, None]
 
 
 def test_a_null_in_an_optional_field_is_no_value(spark):

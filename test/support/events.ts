@@ -10,6 +10,8 @@ export interface HttpInput {
   body?: string | Buffer;
   /** The JWT subject the authorizer would pass on. */
   caller?: string;
+  /** The token's scopes (the `scope` claim); only with a caller. */
+  scopes?: string[];
 }
 
 export function apiEvent(input: HttpInput): APIGatewayProxyEventV2 {
@@ -42,8 +44,9 @@ export function apiEvent(input: HttpInput): APIGatewayProxyEventV2 {
     ...(body === undefined ? {} : { body: Buffer.isBuffer(body) ? body.toString("base64") : body }),
   };
   if (input.caller) {
+    // As API Gateway passes them: every claim a string, and `scopes` null.
     (event.requestContext as unknown as { authorizer: unknown }).authorizer = {
-      jwt: { claims: { sub: input.caller }, scopes: [] },
+      jwt: { claims: { sub: input.caller, scope: (input.scopes ?? []).join(" ") }, scopes: null },
     };
   }
   return event;

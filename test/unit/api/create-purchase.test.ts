@@ -73,6 +73,23 @@ describe("POST /purchases", () => {
     });
   });
 
+  it.each([
+    ["without an Idempotency-Key", {}],
+    ["with an Idempotency-Key", { "idempotency-key": "cart-owner" }],
+  ])("publishes and answers the caller's subject as created_by, %s", async (_name, headers) => {
+    const result = await post(validPurchase(), headers, "alice");
+    expect(result.statusCode).toBe(202);
+    expect(JSON.parse(result.body ?? "{}").created_by).toBe("alice");
+    const [message] = published();
+    expect(validatePurchaseMessage(message)).toBe(true);
+    expect(message?.created_by).toBe("alice");
+  });
+
+  it("publishes no created_by for a request without a caller", async () => {
+    await post(validPurchase());
+    expect(published()[0]).not.toHaveProperty("created_by");
+  });
+
   it("publishes the amount as the number the client sent, without float noise", async () => {
     await post(
       '{"buyer_id":1,"product_id":2,"number_of_installments":3,"total_amount":0.30,"purchase_date":"2024-11-05"}',

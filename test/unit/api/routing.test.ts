@@ -19,8 +19,11 @@ beforeEach(() => {
   sns.on(PublishCommand).resolves({ MessageId: "message-1" });
 });
 
-const call = (method: string, path: string, init: { headers?: Record<string, string>; body?: string } = {}) =>
-  handler(apiEvent({ method, path, ...init }), lambdaContext());
+const call = (
+  method: string,
+  path: string,
+  init: { headers?: Record<string, string>; body?: string; caller?: string; scopes?: string[] } = {},
+) => handler(apiEvent({ method, path, ...init }), lambdaContext());
 const body = (result: { body?: string }) => JSON.parse(result.body ?? "{}");
 
 const ID = "8d0f3a4e-6c8b-4c36-9d5e-3f1c2b7a9e10";
@@ -68,13 +71,15 @@ describe("GET /purchases/{purchase_id}", () => {
     total_amount: 299.9,
     purchase_date: "2024-11-05",
     received_at: "2024-11-05T13:45:12.345Z",
+    created_by: "alice",
     stored_at: "2024-11-05T13:45:12.912Z",
     ingest_hour: "2024-11-05T13",
   };
+  const alice = { caller: "alice", scopes: ["purchases:read"] };
 
   it("reads the item with a consistent read and answers 200 with status stored", async () => {
     documents.on(GetCommand).resolves({ Item: stored });
-    const result = await call("GET", `/purchases/${ID}`);
+    const result = await call("GET", `/purchases/${ID}`, alice);
 
     expect(result.statusCode).toBe(200);
     expect(validatePurchase(body(result))).toBe(true);
@@ -89,7 +94,7 @@ describe("GET /purchases/{purchase_id}", () => {
 
   it("looks up an upper-case id as the lower-case id it was stored under", async () => {
     documents.on(GetCommand).resolves({ Item: stored });
-    expect((await call("GET", `/purchases/${ID.toUpperCase()}`)).statusCode).toBe(200);
+    expect((await call("GET", `/purchases/${ID.toUpperCase()}`, alice)).statusCode).toBe(200);
     expect(documents.commandCalls(GetCommand)[0]?.args[0].input.Key).toEqual({ purchase_id: ID });
   });
 
@@ -100,6 +105,35 @@ describe("GET /purchases/{purchase_id}", () => {
     expect(body(result).errors).toEqual([
       { field: "purchase_id", location: "path", reason: "no stored purchase has this id" },
     ]);
+  });
+
+  it.each([
+    ["another caller", { caller: "bob", scopes: ["purchases:read"] }, stored],
+    ["a caller whose subject differs only in case", { caller: "ALICE", scopes: ["purchases:read"] }, stored],
+    ["no caller", {}, stored],
+    ["the owner, for a purchase stored without an owner", alice, { ...stored, created_by: undefined }],
+  ])("answers %s the same 404 as an unknown id", async (_name, who, item) => {
+    documents.on(GetCommand).resolves({});
+    const unknown = await call("GET", `/purchases/${ID}`, who);
+    documents.on(GetCommand).resolves({ Item: item });
+    const hidden = await call("GET", `/purchases/${ID}`, who);
+    expect(hidden.statusCode).toBe(404);
+    expect(hidden.headers).toEqual(unknown.headers);
+    expect(hidden.body).toBe(unknown.body);
+  });
+
+  it.each([
+    ["another caller's", stored],
+    ["an ownerless", { ...stored, created_by: undefined }],
+  ])("answers %s purchase to a token with purchases:read-all", async (_name, item) => {
+    documents.on(GetCommand).resolves({ Item: item });
+    const result = await call("GET", `/purchases/${ID}`, {
+      caller: "support-tool",
+      scopes: ["purchases:read-all"],
+    });
+    expect(result.statusCode).toBe(200);
+    expect(validatePurchase(body(result))).toBe(true);
+    expect(body(result).created_by).toBe(item.created_by);
   });
 
   it("answers 503 with Retry-After when the table cannot be read", async () => {

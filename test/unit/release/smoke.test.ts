@@ -5,7 +5,13 @@
 import openapi from "../../../generated/openapi/openapi.json";
 import { validatePurchaseRequest } from "../../../generated/validators/api";
 import { ReleaseError } from "../../../scripts/release/stack-outputs";
-import { fetchAccessToken, smokeCheck, smokePurchase, smokeSettings } from "../../../scripts/smoke";
+import {
+  fetchAccessToken,
+  smokeCheck,
+  smokePurchase,
+  smokeScopes,
+  smokeSettings,
+} from "../../../scripts/smoke";
 
 interface Seen {
   url: string;
@@ -40,6 +46,7 @@ const settings = {
   tokenUrl: "https://idp.example/oauth2/token",
   clientId: "smoke client",
   clientSecret: "s3cr:et",
+  scope: "a b",
 };
 
 describe("smokeSettings", () => {
@@ -49,10 +56,20 @@ describe("smokeSettings", () => {
     );
   });
 
-  it("reads the scope only when set", () => {
+  it("asks for the scopes the API requires of its two calls, unless SMOKE_SCOPE names others", () => {
     const env = { SMOKE_TOKEN_URL: "u", SMOKE_CLIENT_ID: "i", SMOKE_CLIENT_SECRET: "s" };
-    expect(smokeSettings(env)).toEqual({ tokenUrl: "u", clientId: "i", clientSecret: "s" });
+    expect(smokeSettings(env)).toEqual({
+      tokenUrl: "u",
+      clientId: "i",
+      clientSecret: "s",
+      scope: smokeScopes(),
+    });
+    expect(smokeSettings({ ...env, SMOKE_SCOPE: "" }).scope).toBe(smokeScopes());
     expect(smokeSettings({ ...env, SMOKE_SCOPE: "purchases/write" }).scope).toBe("purchases/write");
+  });
+
+  it("needs write to send the purchase and read for its own, not read-all", () => {
+    expect(smokeScopes().split(" ").sort()).toEqual(["purchases:read", "purchases:write"]);
   });
 });
 
@@ -61,7 +78,7 @@ describe("fetchAccessToken", () => {
     const fake = fakeFetch({
       "POST /oauth2/token": [json(200, { access_token: "tok", token_type: "Bearer", expires_in: 3600 })],
     });
-    await expect(fetchAccessToken({ ...settings, scope: "a b" }, fake.impl)).resolves.toBe("tok");
+    await expect(fetchAccessToken(settings, fake.impl)).resolves.toBe("tok");
     const [request] = fake.seen;
     expect(request?.headers.get("content-type")).toBe("application/x-www-form-urlencoded");
     const basic = request?.headers.get("authorization")?.replace(/^Basic /, "") ?? "";
