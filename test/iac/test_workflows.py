@@ -231,10 +231,30 @@ def test_two_deploys_of_one_stage_never_overlap() -> None:
     ((_, job),) = stage["jobs"].items()
     assert job["concurrency"] == {"group": "deploy-${{ inputs.stage }}", "cancel-in-progress": False}
     runs = [s.get("run", "") for s in job["steps"]]
-    assert 'npm run deploy -- --stage "$STAGE"' in runs
-    assert 'npm run smoke -- --stage "$STAGE"' in runs
-    assert runs.index('npm run deploy -- --stage "$STAGE"') < runs.index('npm run smoke -- --stage "$STAGE"')
+    deploy = next(i for i, run in enumerate(runs) if 'npm run deploy -- --stage "$STAGE"' in run)
+    assert runs.index('npm run smoke -- --stage "$STAGE"') > deploy
     assert job["env"]["STAGE"] == "${{ inputs.stage }}"
+
+
+def test_the_deploy_passes_prod_its_real_values_for_every_example_param(
+    serverless_config: dict[str, Any],
+) -> None:
+    """Staging and prod refuse to package while a param keeps serverless.yml's example value: the deploy
+    step passes each such param from the stage environment's variables."""
+    stage = _load(GITHUB / "workflows/deploy-stage.yml")
+    ((_, job),) = stage["jobs"].items()
+    [step] = [s for s in job["steps"] if "npm run deploy" in s.get("run", "")]
+    examples = {
+        name
+        for name, value in serverless_config["params"]["prod"].items()
+        if isinstance(value, str) and "example.com" in value
+    }
+    assert examples, "prod's params hold no example value: this test checks nothing"
+    for name in examples:
+        passed = re.search(rf'--param "{name}=\$([A-Z_]+)"', step["run"])
+        assert passed, f"the deploy step passes no --param {name}"
+        variable = passed.group(1)
+        assert step["env"][variable] == f"${{{{ vars.{variable} }}}}", (name, variable)
 
 
 def test_pull_requests_cancel_superseded_runs_and_run_the_test_command() -> None:
