@@ -116,17 +116,25 @@ def _register_as_the_dag_processor_does(dag: Any) -> None:
     SchedulerDAG.bulk_write_to_db("dags-folder", None, [serialized])  # noqa: AIR311
 
 
-def run_interval(start: datetime, end: datetime) -> list[dict[str, Any]]:
+def testable_dag(airflow_home: Path) -> Any:
+    """The lake's DAG, ready for dag.test(): the metadata database migrated and the DAG registered."""
+    _migrate_database(airflow_home)
+    from purchases_lake import dag
+
+    _register_as_the_dag_processor_does(dag)
+    return dag
+
+
+def run_interval(start: datetime, end: datetime, airflow_home: Path) -> list[dict[str, Any]]:
     """One dag.test() per hour of [start, end); returns each run's state and layer reports."""
     from airflow.utils.state import DagRunState, TaskInstanceState
     from lake_jobs import layout
-    from purchases_lake import dag
 
     from lake.config import load_config
     from lake.reports import read_report, summary
 
     config = load_config()
-    _register_as_the_dag_processor_does(dag)
+    dag = testable_dag(airflow_home)
     runs = []
     for hour in layout.hours_of(start, end):
         end_of_hour = hour + timedelta(hours=1)
@@ -186,8 +194,7 @@ def main(argv: list[str]) -> int:
     # Airflow reads its settings when first imported: the environment is complete before that.
     os.environ.update(env)
     sys.path[:0] = env["PYTHONPATH"].split(os.pathsep)
-    _migrate_database(airflow_home)
-    runs = run_interval(start, end)
+    runs = run_interval(start, end, airflow_home)
     print(render(runs))
     if args.json:
         Path(args.json).write_text(json.dumps(runs, indent=2, default=str))

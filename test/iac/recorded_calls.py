@@ -70,15 +70,11 @@ class Names:
     account: str
 
     @classmethod
-    def of(cls, stack_names: dict[str, str], stage: str, region: str, account: str) -> Names:
-        def fill(template: str, stage_name: str, account_id: str) -> str:
-            return (
-                template.replace("${self:service}", "purchases")
-                .replace("${sls:stage}", stage_name)
-                .replace("${AWS::AccountId}", account_id)
-            )
-
-        pairs = {fill(t, "local", LOCAL_ACCOUNT_ID): fill(t, stage, account) for t in stack_names.values()}
+    def of(
+        cls, local: dict[str, str], staged: dict[str, str], stage: str, region: str, account: str
+    ) -> Names:
+        """From the local stack's names and the stage's, both as src/stack-names.ts resolves them."""
+        pairs = {local[key]: staged[key] for key in local}
         # Role names follow the same prefix (resources/*.yml: ${self:service}-${sls:stage}-...).
         pairs["purchases-local-"] = f"purchases-{stage}-"
         ordered = tuple(sorted(pairs.items(), key=lambda p: -len(p[0])))

@@ -9,7 +9,7 @@ from cfn import Template
 from iam import Policy, Request, Resolver, key_policy_allows, wildcard
 from recorded_calls import Call, Names, requests_of
 
-BUCKET = "arn:aws:s3:::purchases-dev-111122223333-bronze"
+BUCKET = "arn:aws:s3:::purchases-dev-111122223333-us-east-1-bronze"
 
 
 def allow(action: Any, resource: Any, **extra: Any) -> dict[str, Any]:
@@ -214,15 +214,13 @@ def call(service: str, operation: str, **params: Any) -> Call:
 
 
 NAMES = Names.of(
-    {
-        "bronze": "${self:service}-${sls:stage}-${AWS::AccountId}-bronze",
-        "topic": "${self:service}-${sls:stage}-alerts",
-    },
+    {"bronze": "purchases-local-123456789012-us-east-1-bronze", "topic": "purchases-local-alerts"},
+    {"bronze": "purchases-dev-111122223333-us-east-1-bronze", "topic": "purchases-dev-alerts"},
     "dev",
     "us-east-1",
     "111122223333",
 )
-LOCAL_BUCKET = "purchases-local-123456789012-bronze"
+LOCAL_BUCKET = "purchases-local-123456789012-us-east-1-bronze"
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from cfn import Template, ref_target
-from conftest import ROOT
+from conftest import LOCAL_STAGE, ROOT, module_names
 from iam import Policy, Request, Resolver, key_policy_allows, role_policy
 from recorded_calls import Call, Names, read_calls, requests_of
 
@@ -121,9 +121,10 @@ def test_every_function_and_the_dag_made_recorded_calls(calls):
     assert any("glue_crawler" in o or "hooks/glue_crawler" in o for o in origins), sorted(origins)
 
 
-def test_every_recorded_call_is_allowed_by_its_role(calls, template: Template, stage: str, stack):
+def test_every_recorded_call_is_allowed_by_its_role(calls, template: Template, stage: str):
     resolver = Resolver(template, {**PSEUDO, "AWS::StackName": f"purchases-{stage}"})
-    names = Names.of(stack["names"], stage, REGION, ACCOUNT)
+    staged = module_names(stage, REGION, ACCOUNT)
+    names = Names.of(module_names(LOCAL_STAGE), staged, stage, REGION, ACCOUNT)
     [application] = template.of_type("AWS::EMRServerless::Application")
     context = {"application": resolver.attribute(application, "Arn")}
     keys = encryption_keys(template, resolver)

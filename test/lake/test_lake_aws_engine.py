@@ -31,13 +31,11 @@ JOB_ROLE_ARN = f"arn:aws:iam::{ACCOUNT_ID}:role/purchases-local-spark-{REGION}"
 # dag.test() for the hour, in a process of its own (Airflow reads its settings when first imported);
 # prints each task instance's state as JSON.
 RUN_HOUR = """
-import json, os, subprocess, sys
+import json, os, sys
 from datetime import datetime
 from pathlib import Path
-if not (Path(os.environ["AIRFLOW_HOME"]) / "airflow.db").exists():
-    airflow = str(Path(sys.executable).with_name("airflow"))
-    subprocess.run([airflow, "db", "migrate"], check=True, capture_output=True)
-from purchases_lake import dag
+from lake.local_run import testable_dag
+dag = testable_dag(Path(os.environ["AIRFLOW_HOME"]))
 run = dag.test(logical_date=datetime.fromisoformat(sys.argv[1]))
 print(json.dumps({ti.task_id: str(ti.state) for ti in run.get_task_instances()}))
 """
