@@ -2,8 +2,7 @@
  * `semver.gte` for the X-Ray SDK under the tracer (serverless.yml custom.esbuild.alias), the one
  * function of semver the functions' bundles call: cls-hooked compares Node's version with 8.0.0 when it
  * loads, and the X-Ray SDK checks the version of an AWS SDK v2 it is given (these functions give it
- * none). The whole of semver is about 30 KB of each bundle, which would take the API past twice the
- * size of a bare SNS client (bench/cold-start.ts).
+ * none). Why not semver itself: bench/README.md, "Build choices".
  */
 const RELEASE = /^v?(\d+)\.(\d+)\.(\d+)$/;
 
